@@ -1,0 +1,90 @@
+# scrubd: build, test, run and install.
+#
+#   make          build build/scrubd
+#   make deps     install the Debian packages the build and tests need
+#   make test     deps, build, then every test, plain and under ASan+UBSan
+#   make run      deps, build, run scrubd with conf/scrubd.conf
+
+PREFIX	?= /usr/local
+BUILD	?= build
+CC	?= cc
+
+# Debian packages needed to build and test.
+DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libcmocka-dev \
+	   socat python3-pytest
+
+PKGS	 = libpcre2-8 inih
+WARN	 = -Wall -Wextra -Werror
+OPT	 = -O2 -g
+ifeq ($(SANITIZE),1)
+OPT	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+endif
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -Ifilters -Idaemon \
+	   $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
+
+ENGINE_SRC = $(wildcard filters/*.c)
+DAEMON_SRC = $(wildcard daemon/*.c)
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+ENGINE_OBJ = $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
+TOOL_BINS  = $(BUILD)/chunkfeed
+
+.PHONY: all deps test check run clean install uninstall
+all: $(BUILD)/scrubd
+
+$(BUILD)/%.o: %.c $(wildcard filters/*.h daemon/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libscrub.a: $(ENGINE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/scrubd: $(DAEMON_OBJ) $(BUILD)/libscrub.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libscrub.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/chunkfeed: $(BUILD)/tests/chunkfeed.o $(BUILD)/libscrub.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+# Install the Debian packages that are missing (apt-get when root).
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		    grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+		echo "missing packages; run: sudo apt-get install -y$$missing"; \
+		exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends$$missing
+
+# Every test against one build tree (BUILD, SANITIZE).
+check: $(BUILD)/scrubd $(UNIT_BINS) $(TOOL_BINS)
+	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
+	SCRUBD_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
+
+test: deps
+	$(MAKE) check
+	$(MAKE) BUILD=build/asan SANITIZE=1 check
+
+run: deps
+	$(MAKE) all
+	@echo "== cleaning ../shared/corpus/seeds with conf/scrubd.conf"
+	@for f in ../shared/corpus/seeds/*.in.txt; do \
+		echo "-- $$f: lines removed or changed:"; \
+		$(BUILD)/scrubd -c conf/scrubd.conf -F "$$f" | \
+		    diff "$$f" - | grep '^<' | cut -c1-100 || true; \
+	done
+
+clean:
+	rm -rf build

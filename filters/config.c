@@ -1,0 +1,474 @@
+/*
+ * Configuration loading with the system inih.  inih is fed through our
+ * own reader, which counts lines (so every error names FILE:LINE), records
+ * section headers in file order (inih does not report empty sections),
+ * rejects lines longer than inih's 200-byte limit instead of letting inih
+ * split them, and strips leading white space so that an indented key is a
+ * key, not an inih continuation line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "filter.h"
+#include "xmalloc.h"
+
+/* One [section] as written, with its keys in order. */
+struct cfgsection {
+	char		*name;
+	int		 line;
+	struct cfgkey	*keys;
+	size_t		 nkeys;
+};
+
+struct loader {
+	struct config_ctx	 ctx;
+	FILE			*f;
+	int			 lineno;
+	char			*raw;
+	size_t			 rawcap;
+	struct cfgsection	*sections;
+	size_t			 nsections;
+};
+
+/* Keys a rule may give more than once. */
+static const char *config_list_keys[] = {
+	"pattern", "patterns_file", "begin", "begin_file", "end", "end_file",
+	NULL
+};
+
+/* Add a formatted error naming file and line. */
+void
+config_error(struct config_ctx *ctx, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	config_errors_add(ctx->errors, xasprintf("%s:%d: %s", file, line, msg));
+}
+
+/* Append an already formatted error (taken over). */
+void
+config_errors_add(struct config_errors *errs, char *msg)
+{
+	errs->v = xreallocarray(errs->v, errs->n + 1, sizeof *errs->v);
+	errs->v[errs->n++] = msg;
+}
+
+/* Free an error list. */
+void
+config_errors_free(struct config_errors *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		free(errs->v[i]);
+	free(errs->v);
+	errs->v = NULL;
+	errs->n = 0;
+}
+
+/* A path from the configuration, relative to the file's directory. */
+char *
+config_resolve_path(const struct config_ctx *ctx, const char *path)
+{
+	if (*path == '/')
+		return (xstrdup(path));
+	return (xasprintf("%s/%s", ctx->dir, path));
+}
+
+/* Record a section header read from the file. */
+static void
+config_section_add(struct loader *ld, const char *name, size_t len)
+{
+	struct cfgsection	*s;
+
+	ld->sections = xreallocarray(ld->sections, ld->nsections + 1,
+	    sizeof *ld->sections);
+	s = &ld->sections[ld->nsections++];
+	memset(s, 0, sizeof *s);
+	s->name = xstrndup(name, len);
+	s->line = ld->lineno;
+}
+
+/* Check a stripped line's shape; record it if it is a section header. */
+static int
+config_classify(struct loader *ld, const char *p)
+{
+	const char	*end;
+
+	if (*p == '\0' || *p == ';' || *p == '#')
+		return (0);
+	if (*p == '[') {
+		if ((end = strchr(p, ']')) == NULL) {
+			config_error(&ld->ctx, ld->ctx.path, ld->lineno,
+			    "section header without ']'");
+			return (-1);
+		}
+		config_section_add(ld, p + 1, (size_t)(end - p - 1));
+		return (0);
+	}
+	if (strpbrk(p, "=:") == NULL) {
+		config_error(&ld->ctx, ld->ctx.path, ld->lineno,
+		    "expected 'key = value' or a [section] header");
+		return (-1);
+	}
+	if (ld->nsections == 0) {
+		config_error(&ld->ctx, ld->ctx.path, ld->lineno,
+		    "key outside any section");
+		return (-1);
+	}
+	return (0);
+}
+
+/* inih's line reader: one physical line, checked, leading space removed. */
+static char *
+config_reader(char *str, int num, void *arg)
+{
+	struct loader	*ld = arg;
+	ssize_t		 n;
+	char		*p;
+
+	if ((n = getline(&ld->raw, &ld->rawcap, ld->f)) == -1)
+		return (NULL);
+	ld->lineno++;
+	if (n > 0 && ld->raw[n - 1] == '\n')
+		ld->raw[--n] = '\0';
+	str[0] = '\0';
+	if (strlen(ld->raw) != (size_t)n) {
+		config_error(&ld->ctx, ld->ctx.path, ld->lineno,
+		    "NUL byte in line");
+		return (str);
+	}
+	p = ld->raw;
+	if (ld->lineno == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;		/* UTF-8 byte order mark */
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strlen(p) + 2 > (size_t)num) {
+		config_error(&ld->ctx, ld->ctx.path, ld->lineno,
+		    "line longer than %d bytes, the limit of the INI parser: "
+		    "put long patterns in a patterns_file", num - 2);
+		return (str);
+	}
+	if (config_classify(ld, p) != 0)
+		return (str);
+	snprintf(str, (size_t)num, "%s\n", p);
+	return (str);
+}
+
+/* inih's handler: file the key under the section being read. */
+static int
+config_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct loader		*ld = arg;
+	struct cfgsection	*s;
+	struct cfgkey		*k;
+
+	(void)section;
+	if (ld->nsections == 0)
+		return (1);
+	s = &ld->sections[ld->nsections - 1];
+	s->keys = xreallocarray(s->keys, s->nkeys + 1, sizeof *s->keys);
+	k = &s->keys[s->nkeys++];
+	k->key = xstrdup(name);
+	k->value = xstrdup(value);
+	k->file = ld->ctx.path;
+	k->line = ld->lineno;
+	return (1);
+}
+
+/* Is this a key a rule may repeat? */
+static int
+config_is_list_key(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; config_list_keys[i] != NULL; i++) {
+		if (strcmp(config_list_keys[i], key) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Report single-valued keys given twice in a section. */
+static void
+config_check_repeats(struct loader *ld, const struct cfgsection *s)
+{
+	size_t	i, j;
+
+	for (i = 0; i < s->nkeys; i++) {
+		if (config_is_list_key(s->keys[i].key))
+			continue;
+		for (j = 0; j < i; j++) {
+			if (strcmp(s->keys[i].key, s->keys[j].key) == 0) {
+				config_error(&ld->ctx, ld->ctx.path,
+				    s->keys[i].line, "%s given twice (first "
+				    "at line %d)", s->keys[i].key,
+				    s->keys[j].line);
+				break;
+			}
+		}
+	}
+}
+
+/* Take the keys of an [engine] section. */
+static void
+config_engine(struct loader *ld, struct config *cfg,
+    const struct cfgsection *s)
+{
+	const struct cfgkey	*k;
+	uint64_t		 v;
+	size_t			 i;
+
+	for (i = 0; i < s->nkeys; i++) {
+		k = &s->keys[i];
+		if (strcmp(k->key, "max_line") != 0) {
+			config_error(&ld->ctx, k->file, k->line,
+			    "unknown key %s in [engine]", k->key);
+			continue;
+		}
+		if (filter_parse_size(k->value, &v) != 0 ||
+		    v < CONFIG_MAX_LINE_MIN || v > 1024 * 1024 * 1024) {
+			config_error(&ld->ctx, k->file, k->line,
+			    "max_line must be a size from %d bytes to 1G",
+			    CONFIG_MAX_LINE_MIN);
+			continue;
+		}
+		cfg->max_line = (size_t)v;
+	}
+}
+
+/* Keep the [daemon] keys for the daemon to check and use. */
+static void
+config_daemon(struct config *cfg, struct cfgsection *s)
+{
+	size_t	i;
+
+	cfg->daemon = xreallocarray(cfg->daemon, cfg->ndaemon + s->nkeys,
+	    sizeof *cfg->daemon);
+	for (i = 0; i < s->nkeys; i++) {
+		cfg->daemon[cfg->ndaemon++] = s->keys[i];
+		cfg->daemon[cfg->ndaemon - 1].file = cfg->path;
+		s->keys[i].key = s->keys[i].value = NULL;
+	}
+}
+
+/* Is a rule name made of letters, digits, '_', '-' and '.'? */
+static int
+config_valid_name(const char *name)
+{
+	const char	*p;
+
+	if (*name == '\0')
+		return (0);
+	for (p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("_-.", *p) == NULL)
+			return (0);
+	}
+	return (1);
+}
+
+/* Find the type key of a rule section, or report it missing or unknown. */
+static const struct filter_type *
+config_rule_type(struct loader *ld, const struct cfgsection *s)
+{
+	const struct filter_type	*type;
+	size_t				 i;
+
+	for (i = 0; i < s->nkeys; i++) {
+		if (strcmp(s->keys[i].key, "type") != 0)
+			continue;
+		if ((type = filter_type_find(s->keys[i].value)) == NULL)
+			config_error(&ld->ctx, ld->ctx.path, s->keys[i].line,
+			    "unknown type '%s' (known: %s)", s->keys[i].value,
+			    filter_type_names());
+		return (type);
+	}
+	config_error(&ld->ctx, ld->ctx.path, s->line,
+	    "missing required key type in [%s]", s->name);
+	return (NULL);
+}
+
+/* Build a rule from a [filter:NAME] section. */
+static void
+config_rule(struct loader *ld, struct config *cfg, const struct cfgsection *s)
+{
+	const char			*name = s->name + strlen("filter:");
+	const struct filter_type	*type;
+	struct rule			*r;
+	char				*cause;
+	size_t				 i;
+	int				 rc;
+
+	if (!config_valid_name(name)) {
+		config_error(&ld->ctx, ld->ctx.path, s->line, "bad rule name "
+		    "'%s': use letters, digits, '_', '-' and '.'", name);
+		return;
+	}
+	for (i = 0; i < cfg->nrules; i++) {
+		if (strcmp(cfg->rules[i].name, name) == 0) {
+			config_error(&ld->ctx, ld->ctx.path, s->line,
+			    "duplicate rule name '%s' (first at line %d)",
+			    name, cfg->rules[i].line);
+			return;
+		}
+	}
+	if ((type = config_rule_type(ld, s)) == NULL)
+		return;
+	cfg->rules = xreallocarray(cfg->rules, cfg->nrules + 1,
+	    sizeof *cfg->rules);
+	r = &cfg->rules[cfg->nrules++];
+	r->name = xstrdup(name);
+	r->type = type;
+	r->conf = type->conf_new();
+	r->file = xstrdup(ld->ctx.path);
+	r->line = s->line;
+	for (i = 0; i < s->nkeys; i++) {
+		if (strcmp(s->keys[i].key, "type") == 0)
+			continue;
+		cause = NULL;
+		rc = type->conf_set(r->conf, &s->keys[i], &ld->ctx, &cause);
+		if (rc == 1)
+			config_error(&ld->ctx, ld->ctx.path, s->keys[i].line,
+			    "unknown key %s for a %s rule", s->keys[i].key,
+			    type->name);
+		else if (rc != 0)
+			config_error(&ld->ctx, ld->ctx.path, s->keys[i].line,
+			    "%s", cause);
+		free(cause);
+	}
+	type->conf_check(r->conf, r, &ld->ctx);
+}
+
+/* Turn the sections read into the configuration, in file order. */
+static void
+config_build(struct loader *ld, struct config *cfg)
+{
+	struct cfgsection	*s;
+	size_t			 i;
+
+	for (i = 0; i < ld->nsections; i++) {
+		s = &ld->sections[i];
+		config_check_repeats(ld, s);
+		if (strcmp(s->name, "engine") == 0)
+			config_engine(ld, cfg, s);
+		else if (strcmp(s->name, "daemon") == 0)
+			config_daemon(cfg, s);
+		else if (strncmp(s->name, "filter:", 7) == 0)
+			config_rule(ld, cfg, s);
+		else
+			config_error(&ld->ctx, ld->ctx.path, s->line,
+			    "unknown section [%s] (expected [filter:NAME], "
+			    "[engine] or [daemon])", s->name);
+	}
+}
+
+/* Free the loader's section list. */
+static void
+config_loader_free(struct loader *ld)
+{
+	size_t	i, j;
+
+	for (i = 0; i < ld->nsections; i++) {
+		for (j = 0; j < ld->sections[i].nkeys; j++) {
+			free(ld->sections[i].keys[j].key);
+			free(ld->sections[i].keys[j].value);
+		}
+		free(ld->sections[i].keys);
+		free(ld->sections[i].name);
+	}
+	free(ld->sections);
+	free(ld->raw);
+	free(ld->ctx.dir);
+}
+
+/* Free a configuration outright. */
+static void
+config_free(struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nrules; i++) {
+		cfg->rules[i].type->conf_free(cfg->rules[i].conf);
+		free(cfg->rules[i].name);
+		free(cfg->rules[i].file);
+	}
+	free(cfg->rules);
+	for (i = 0; i < cfg->ndaemon; i++) {
+		free(cfg->daemon[i].key);
+		free(cfg->daemon[i].value);
+	}
+	free(cfg->daemon);
+	free(cfg->path);
+	free(cfg);
+}
+
+/*
+ * Load and compile a whole configuration.  On any error, every error is
+ * appended to errs and NULL is returned.
+ */
+struct config *
+config_load(const char *path, struct config_errors *errs)
+{
+	struct loader	 ld;
+	struct config	*cfg;
+	char		*copy;
+	size_t		 before = errs->n;
+
+	memset(&ld, 0, sizeof ld);
+	cfg = xcalloc(1, sizeof *cfg);
+	cfg->path = xstrdup(path);
+	cfg->max_line = CONFIG_MAX_LINE_DEFAULT;
+	cfg->refs = 1;
+	ld.ctx.path = cfg->path;
+	ld.ctx.errors = errs;
+	copy = xstrdup(path);
+	ld.ctx.dir = xstrdup(dirname(copy));
+	free(copy);
+	if ((ld.f = fopen(path, "r")) == NULL) {
+		config_errors_add(errs, xasprintf("%s: cannot open: %s", path,
+		    strerror(errno)));
+	} else {
+		if (ini_parse_stream(config_reader, &ld, config_handler,
+		    &ld) < 0)
+			config_errors_add(errs, xasprintf("%s: cannot parse",
+			    path));
+		fclose(ld.f);
+		config_build(&ld, cfg);
+	}
+	config_loader_free(&ld);
+	if (errs->n != before) {
+		config_free(cfg);
+		return (NULL);
+	}
+	return (cfg);
+}
+
+/* Take a reference (the daemon shares one configuration between threads). */
+void
+config_ref(struct config *cfg)
+{
+	__atomic_add_fetch(&cfg->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* Drop a reference, freeing the configuration with the last one. */
+void
+config_unref(struct config *cfg)
+{
+	if (cfg != NULL && __atomic_sub_fetch(&cfg->refs, 1,
+	    __ATOMIC_ACQ_REL) == 0)
+		config_free(cfg);
+}

@@ -1,0 +1,50 @@
+/*
+ * Configuration: an INI file read with the system inih.  [filter:NAME]
+ * sections become rules in file order; [engine] holds engine limits;
+ * [daemon] keys are kept for the daemon to interpret.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/scrubd/scrubd.conf"
+#define CONFIG_MAX_LINE_DEFAULT	(1024 * 1024)
+#define CONFIG_MAX_LINE_MIN	64
+
+/* Errors collected while loading, each "FILE:LINE: message". */
+struct config_errors {
+	char	**v;
+	size_t	  n;
+};
+
+/* Loading state handed to the filter types' hooks. */
+struct config_ctx {
+	const char		*path;
+	char			*dir;	/* for relative patterns_file paths */
+	struct config_errors	*errors;
+};
+
+struct config {
+	char		*path;
+	struct rule	*rules;
+	size_t		 nrules;
+	size_t		 max_line;
+	struct cfgkey	*daemon;	/* [daemon] keys, for daemon/ */
+	size_t		 ndaemon;
+	unsigned	 refs;
+};
+
+struct config	*config_load(const char *, struct config_errors *);
+void		 config_ref(struct config *);
+void		 config_unref(struct config *);
+void		 config_error(struct config_ctx *, const char *, int,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+void		 config_errors_add(struct config_errors *, char *);
+void		 config_errors_free(struct config_errors *);
+char		*config_resolve_path(const struct config_ctx *, const char *);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * The streaming line machine.  Complete lines inside a fed chunk go to the
+ * rules straight from the caller's memory; only a line split across chunks
+ * is copied, into a buffer of at most max_line bytes.  A line longer than
+ * max_line is passed on in pieces (LINE_MORE/LINE_CONT), cut at the same
+ * places however the input was chunked.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "engine.h"
+#include "filter.h"
+#include "xmalloc.h"
+
+struct engine {
+	const struct config	*cfg;
+	struct sink		 sink;
+	struct stage		*stages;
+	size_t			 nstages;
+	size_t			 max_line;
+	struct buf		 line;		/* a line split across feeds */
+	int			 piece_sent;	/* current line partly passed on */
+	uint64_t		 lineno;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+};
+
+/* Create a stream over a configuration; cfg must outlive the engine. */
+struct engine *
+engine_new(const struct config *cfg, const struct sink *sink)
+{
+	struct engine	*e;
+	size_t		 i;
+
+	e = xcalloc(1, sizeof *e);
+	e->cfg = cfg;
+	e->sink = *sink;
+	e->max_line = cfg->max_line;
+	e->nstages = cfg->nrules;
+	e->stages = xcalloc(e->nstages, sizeof *e->stages);
+	for (i = 0; i < e->nstages; i++) {
+		e->stages[i].engine = e;
+		e->stages[i].rule = &cfg->rules[i];
+		e->stages[i].index = i;
+		e->stages[i].state = cfg->rules[i].type->state_new(
+		    &cfg->rules[i], e->max_line);
+	}
+	return (e);
+}
+
+/* Free a stream and its per-rule state. */
+void
+engine_free(struct engine *e)
+{
+	size_t	i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->nstages; i++)
+		e->stages[i].rule->type->state_free(e->stages[i].state);
+	free(e->stages);
+	buf_free(&e->line);
+	free(e);
+}
+
+/* Write a kept line to the sink. */
+void
+engine_emit(struct engine *e, const struct line *l)
+{
+	e->bytes_out += l->len + l->eol_len;
+	if (l->len != 0)
+		e->sink.write(e->sink.arg, l->data, l->len);
+	if (l->eol_len != 0)
+		e->sink.write(e->sink.arg, l->eol, l->eol_len);
+}
+
+/* Hand a line to stage i, or to the sink past the last rule. */
+static void
+engine_deliver(struct engine *e, size_t i, const struct line *l)
+{
+	struct stage	*st;
+
+	if (i == e->nstages) {
+		engine_emit(e, l);
+		return;
+	}
+	st = &e->stages[i];
+	st->stats.bytes_in += l->len + l->eol_len;
+	st->rule->type->line(st, l);
+}
+
+/* Pass a line on from a stage to the one after it. */
+void
+stage_next(struct stage *st, const struct line *l)
+{
+	st->stats.bytes_out += l->len + l->eol_len;
+	engine_deliver(st->engine, st->index + 1, l);
+}
+
+/* Record that a stage dropped a line (counted once, at its last piece). */
+void
+stage_drop(struct stage *st, const struct line *l)
+{
+	if ((l->flags & LINE_MORE) == 0)
+		st->stats.lines_dropped++;
+}
+
+/*
+ * Where to cut a piece off a body known to be longer than max: at max, or
+ * up to three bytes earlier so a UTF-8 character is not split.
+ */
+static size_t
+engine_cut(const char *p, size_t max)
+{
+	size_t	c = max;
+
+	while (c > max - 3 && ((unsigned char)p[c] & 0xc0) == 0x80)
+		c--;
+	if (((unsigned char)p[c] & 0xc0) == 0x80)
+		return (max);
+	return (c);
+}
+
+/* Pass on one piece of an over-long line. */
+static void
+engine_piece(struct engine *e, const char *p, size_t len)
+{
+	struct line	l;
+
+	if (!e->piece_sent)
+		e->lineno++;
+	l.data = p;
+	l.len = len;
+	l.eol = "";
+	l.eol_len = 0;
+	l.lineno = e->lineno;
+	l.flags = LINE_MORE | (e->piece_sent ? LINE_CONT : 0);
+	e->piece_sent = 1;
+	engine_deliver(e, 0, &l);
+}
+
+/* Pass on the end of a line: body without '\n', nl if one followed. */
+static void
+engine_line(struct engine *e, const char *p, size_t len, int nl)
+{
+	struct line	l;
+	size_t		c;
+
+	while (len > e->max_line) {
+		c = engine_cut(p, e->max_line);
+		engine_piece(e, p, c);
+		p += c;
+		len -= c;
+	}
+	if (!e->piece_sent)
+		e->lineno++;
+	l.data = p;
+	l.len = len;
+	l.lineno = e->lineno;
+	l.flags = e->piece_sent ? LINE_CONT : 0;
+	if (!nl) {
+		l.eol = "";
+		l.eol_len = 0;
+	} else if (len > 0 && p[len - 1] == '\r') {
+		l.len--;
+		l.eol = "\r\n";
+		l.eol_len = 2;
+	} else {
+		l.eol = "\n";
+		l.eol_len = 1;
+	}
+	e->piece_sent = 0;
+	engine_deliver(e, 0, &l);
+}
+
+/* Keep bytes of an unfinished line, passing on pieces past max_line. */
+static void
+engine_buffer(struct engine *e, const char *p, size_t len)
+{
+	size_t	take, c;
+
+	while (e->line.len + len > e->max_line) {
+		if (e->line.len == 0) {
+			c = engine_cut(p, e->max_line);
+			engine_piece(e, p, c);
+			p += c;
+			len -= c;
+			continue;
+		}
+		take = e->max_line + 1 - e->line.len;
+		buf_append(&e->line, p, take);
+		p += take;
+		len -= take;
+		c = engine_cut(e->line.data, e->max_line);
+		engine_piece(e, e->line.data, c);
+		buf_consume(&e->line, c);
+	}
+	buf_append(&e->line, p, len);
+}
+
+/* Feed a chunk of the document, of any size and boundary. */
+void
+engine_feed(struct engine *e, const char *p, size_t len)
+{
+	const char	*nl;
+	size_t		 seg;
+
+	e->bytes_in += len;
+	while (len > 0) {
+		if ((nl = memchr(p, '\n', len)) == NULL) {
+			engine_buffer(e, p, len);
+			return;
+		}
+		seg = (size_t)(nl - p);
+		if (e->line.len == 0)
+			engine_line(e, p, seg, 1);
+		else {
+			engine_buffer(e, p, seg);
+			engine_line(e, e->line.data, e->line.len, 1);
+			buf_reset(&e->line);
+		}
+		p += seg + 1;
+		len -= seg + 1;
+	}
+}
+
+/* End of document: flush the last line, then let each rule release. */
+void
+engine_finish(struct engine *e)
+{
+	size_t	i;
+
+	if (e->line.len != 0 || e->piece_sent) {
+		engine_line(e, e->line.data, e->line.len, 0);
+		buf_reset(&e->line);
+	}
+	for (i = 0; i < e->nstages; i++) {
+		if (e->stages[i].rule->type->finish != NULL)
+			e->stages[i].rule->type->finish(&e->stages[i]);
+	}
+}
+
+/* Make the stream ready for another document, keeping allocations. */
+void
+engine_reset(struct engine *e)
+{
+	size_t		 i;
+	struct stage	*st;
+
+	for (i = 0; i < e->nstages; i++) {
+		st = &e->stages[i];
+		st->rule->type->state_free(st->state);
+		st->state = st->rule->type->state_new(st->rule, e->max_line);
+		memset(&st->stats, 0, sizeof st->stats);
+	}
+	buf_reset(&e->line);
+	e->piece_sent = 0;
+	e->lineno = 0;
+	e->bytes_in = e->bytes_out = 0;
+}
+
+/* Number of rules in the chain. */
+size_t
+engine_nstages(const struct engine *e)
+{
+	return (e->nstages);
+}
+
+/* Counters of rule i for this stream. */
+const struct rule_stats *
+engine_stats(const struct engine *e, size_t i)
+{
+	return (&e->stages[i].stats);
+}
+
+/* The rule at position i. */
+const struct rule *
+engine_rule(const struct engine *e, size_t i)
+{
+	return (e->stages[i].rule);
+}
+
+/* Bytes fed so far. */
+uint64_t
+engine_bytes_in(const struct engine *e)
+{
+	return (e->bytes_in);
+}
+
+/* Bytes written to the sink so far. */
+uint64_t
+engine_bytes_out(const struct engine *e)
+{
+	return (e->bytes_out);
+}

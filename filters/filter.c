@@ -1,0 +1,141 @@
+/* The filter type table and helpers shared by the filter types. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "filter.h"
+
+static const struct filter_type *filter_types[] = {
+	&filter_replace,
+	&filter_drop_line,
+	&filter_drop_block,
+	&filter_blank,
+};
+
+/* Find a filter type by its `type =` name. */
+const struct filter_type *
+filter_type_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof filter_types / sizeof filter_types[0]; i++) {
+		if (strcmp(filter_types[i]->name, name) == 0)
+			return (filter_types[i]);
+	}
+	return (NULL);
+}
+
+/* The known type names, for error messages. */
+const char *
+filter_type_names(void)
+{
+	return ("replace, drop-line, drop-block, blank");
+}
+
+/* Length of the Unicode White_Space character at p, or 0. */
+static size_t
+blank_char(const unsigned char *p, size_t len)
+{
+	switch (p[0]) {
+	case ' ': case '\t': case '\v': case '\f': case '\r':
+		return (1);
+	case 0xc2:		/* U+0085, U+00A0 */
+		if (len >= 2 && (p[1] == 0x85 || p[1] == 0xa0))
+			return (2);
+		return (0);
+	case 0xe1:		/* U+1680 */
+		if (len >= 3 && p[1] == 0x9a && p[2] == 0x80)
+			return (3);
+		return (0);
+	case 0xe2:		/* U+2000-200A, 2028, 2029, 202F, 205F */
+		if (len < 3)
+			return (0);
+		if (p[1] == 0x80 && ((p[2] >= 0x80 && p[2] <= 0x8a) ||
+		    p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
+			return (3);
+		if (p[1] == 0x81 && p[2] == 0x9f)
+			return (3);
+		return (0);
+	case 0xe3:		/* U+3000 ideographic space */
+		if (len >= 3 && p[1] == 0x80 && p[2] == 0x80)
+			return (3);
+		return (0);
+	}
+	return (0);
+}
+
+/* Is a line empty or only white space (ASCII or Unicode, U+3000 too)? */
+int
+line_is_blank(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	while (len > 0) {
+		if ((n = blank_char(p, len)) == 0)
+			return (0);
+		p += n;
+		len -= n;
+	}
+	return (1);
+}
+
+/* Parse yes/no, true/false, on/off, 1/0. */
+int
+filter_parse_bool(const char *s, int *v)
+{
+	if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "true") == 0 ||
+	    strcasecmp(s, "on") == 0 || strcmp(s, "1") == 0) {
+		*v = 1;
+		return (0);
+	}
+	if (strcasecmp(s, "no") == 0 || strcasecmp(s, "false") == 0 ||
+	    strcasecmp(s, "off") == 0 || strcmp(s, "0") == 0) {
+		*v = 0;
+		return (0);
+	}
+	return (-1);
+}
+
+/* Parse a byte count with an optional K, M or G suffix (powers of 1024). */
+int
+filter_parse_size(const char *s, uint64_t *v)
+{
+	char			*end;
+	unsigned long long	 n;
+	uint64_t		 mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return (-1);
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0)
+		return (-1);
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		mult = 1024;
+		end++;
+		break;
+	case 'M':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'G':
+		mult = 1024 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		return (-1);
+	}
+	if (toupper((unsigned char)*end) == 'B' || toupper((unsigned char)*end) == 'I')
+		end++;
+	if (*end != '\0' || n > UINT64_MAX / mult)
+		return (-1);
+	*v = n * mult;
+	return (0);
+}

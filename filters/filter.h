@@ -1,0 +1,97 @@
+/*
+ * The filter chain: rules see lines (or pieces of over-long lines) one at a
+ * time and pass what they keep to the next stage.  Each filter type is a
+ * vtable in its own file, found by name with filter_type_find().
+ */
+#ifndef FILTER_H
+#define FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config_ctx;
+struct engine;
+struct rule;
+
+/*
+ * One line without its ending, or one piece of a line longer than max_line.
+ * LINE_MORE: more pieces of this line follow (no ending yet).
+ * LINE_CONT: this piece continues a line whose start was already passed on.
+ */
+struct line {
+	const char	*data;
+	size_t		 len;
+	const char	*eol;		/* "", "\n" or "\r\n" */
+	size_t		 eol_len;
+	uint64_t	 lineno;	/* 1-based input line number */
+	int		 flags;
+};
+#define LINE_MORE	0x1
+#define LINE_CONT	0x2
+
+/* What one rule did to one document stream. */
+struct rule_stats {
+	uint64_t	matches;	/* lines (or pieces) a pattern matched */
+	uint64_t	lines_dropped;
+	uint64_t	bytes_in;
+	uint64_t	bytes_out;
+};
+
+/* A rule's place in one stream's chain, with that stream's state. */
+struct stage {
+	struct engine		*engine;
+	const struct rule	*rule;
+	void			*state;
+	size_t			 index;
+	struct rule_stats	 stats;
+};
+
+/* A key = value pair from a [filter:NAME] section. */
+struct cfgkey {
+	char		*key;
+	char		*value;
+	const char	*file;
+	int		 line;
+};
+
+/* One filter type: configuration hooks and per-stream callbacks. */
+struct filter_type {
+	const char	*name;
+	void		*(*conf_new)(void);
+	/* Take one key; -1 with *cause set if unknown or bad. */
+	int		 (*conf_set)(void *, const struct cfgkey *,
+			    struct config_ctx *, char **);
+	/* After every key: check required keys, compile patterns. */
+	void		 (*conf_check)(void *, const struct rule *,
+			    struct config_ctx *);
+	void		 (*conf_free)(void *);
+	void		*(*state_new)(const struct rule *, size_t max_line);
+	void		 (*state_free)(void *);
+	void		 (*line)(struct stage *, const struct line *);
+	/* End of document: release anything held. */
+	void		 (*finish)(struct stage *);
+};
+
+/* A configured rule: a [filter:NAME] section. */
+struct rule {
+	char				*name;
+	const struct filter_type	*type;
+	void				*conf;
+	char				*file;
+	int				 line;
+};
+
+const struct filter_type	*filter_type_find(const char *);
+const char			*filter_type_names(void);
+void				 stage_next(struct stage *, const struct line *);
+void				 stage_drop(struct stage *, const struct line *);
+int				 line_is_blank(const char *, size_t);
+int				 filter_parse_bool(const char *, int *);
+int				 filter_parse_size(const char *, uint64_t *);
+
+extern const struct filter_type	filter_replace;
+extern const struct filter_type	filter_drop_line;
+extern const struct filter_type	filter_drop_block;
+extern const struct filter_type	filter_blank;
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * drop-line: drop every line one of the patterns matches.  For a line
+ * longer than max_line the verdict is taken on its first piece and applies
+ * to the whole line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "filter.h"
+#include "pattern.h"
+#include "xmalloc.h"
+
+struct drop_line_conf {
+	struct patterns	pat;
+};
+
+struct drop_line_state {
+	pcre2_match_data	*md;
+	int			 dropping;	/* dropping a long line's pieces */
+};
+
+/* New, empty configuration. */
+static void *
+drop_line_conf_new(void)
+{
+	return (xcalloc(1, sizeof (struct drop_line_conf)));
+}
+
+/* Take pattern, patterns_file and caseless. */
+static int
+drop_line_conf_set(void *arg, const struct cfgkey *k, struct config_ctx *ctx,
+    char **cause)
+{
+	struct drop_line_conf	*c = arg;
+
+	if (strcmp(k->key, "caseless") == 0) {
+		if (filter_parse_bool(k->value, &c->pat.caseless) != 0) {
+			*cause = xasprintf("caseless must be yes or no");
+			return (-1);
+		}
+		return (0);
+	}
+	return (patterns_conf_set(&c->pat, "", k, ctx, cause));
+}
+
+/* Compile the patterns. */
+static void
+drop_line_conf_check(void *arg, const struct rule *r, struct config_ctx *ctx)
+{
+	struct drop_line_conf	*c = arg;
+
+	patterns_compile(&c->pat, "pattern", r->file, r->line, ctx);
+}
+
+/* Free the configuration. */
+static void
+drop_line_conf_free(void *arg)
+{
+	struct drop_line_conf	*c = arg;
+
+	patterns_free(&c->pat);
+	free(c);
+}
+
+/* Per-stream state: match data. */
+static void *
+drop_line_state_new(const struct rule *r, size_t max_line)
+{
+	struct drop_line_conf	*c = r->conf;
+	struct drop_line_state	*s;
+
+	(void)max_line;
+	s = xcalloc(1, sizeof *s);
+	s->md = patterns_match_data(&c->pat);
+	return (s);
+}
+
+/* Free per-stream state. */
+static void
+drop_line_state_free(void *arg)
+{
+	struct drop_line_state	*s = arg;
+
+	pcre2_match_data_free(s->md);
+	free(s);
+}
+
+/* Drop the line if it matches, else pass it on. */
+static void
+drop_line_line(struct stage *st, const struct line *l)
+{
+	struct drop_line_conf	*c = st->rule->conf;
+	struct drop_line_state	*s = st->state;
+
+	if (l->flags & LINE_CONT) {
+		if (!s->dropping) {
+			stage_next(st, l);
+			return;
+		}
+		stage_drop(st, l);
+		if (!(l->flags & LINE_MORE))
+			s->dropping = 0;
+		return;
+	}
+	if (!patterns_test(&c->pat, s->md, l->data, l->len,
+	    l->flags & LINE_MORE)) {
+		stage_next(st, l);
+		return;
+	}
+	st->stats.matches++;
+	stage_drop(st, l);
+	s->dropping = (l->flags & LINE_MORE) != 0;
+}
+
+const struct filter_type filter_drop_line = {
+	.name = "drop-line",
+	.conf_new = drop_line_conf_new,
+	.conf_set = drop_line_conf_set,
+	.conf_check = drop_line_conf_check,
+	.conf_free = drop_line_conf_free,
+	.state_new = drop_line_state_new,
+	.state_free = drop_line_state_free,
+	.line = drop_line_line,
+	.finish = NULL,
+};

@@ -1,0 +1,50 @@
+/*
+ * A rule's pattern list: every `pattern =` key and every line of every
+ * `patterns_file`, compiled once into one PCRE2 alternation (any one
+ * matches), with JIT when available.
+ */
+#ifndef PATTERN_H
+#define PATTERN_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfgkey;
+struct config_ctx;
+
+/* Where one pattern came from, for error messages. */
+struct pattern_src {
+	char	*text;
+	size_t	 len;
+	char	*file;
+	int	 line;
+};
+
+struct patterns {
+	struct pattern_src	*src;
+	size_t			 n;
+	int			 caseless;
+	pcre2_code		*re;
+	size_t			 lookbehind;	/* bytes of context kept */
+	int			 jit;
+};
+
+/* Outcome of one match attempt. */
+enum pattern_result { PATTERN_NOMATCH, PATTERN_MATCH, PATTERN_PARTIAL };
+
+int			 patterns_conf_set(struct patterns *, const char *,
+			    const struct cfgkey *, struct config_ctx *, char **);
+void			 patterns_compile(struct patterns *, const char *,
+			    const char *, int, struct config_ctx *);
+void			 patterns_free(struct patterns *);
+pcre2_match_data	*patterns_match_data(const struct patterns *);
+enum pattern_result	 patterns_exec(const struct patterns *,
+			    pcre2_match_data *, const char *, size_t, size_t,
+			    uint32_t);
+int			 patterns_test(const struct patterns *,
+			    pcre2_match_data *, const char *, size_t, int);
+
+#endif
