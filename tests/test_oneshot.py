@@ -1,0 +1,118 @@
+"""One-shot mode (-F): the shared corpus, chunking, binary safety, -t."""
+import random
+
+import pytest
+
+from conftest import CONF, corpus_cases, run
+
+MARK_B, MARK_E = b"##paidbegin##", b"##paidend##"
+
+
+@pytest.mark.parametrize("src,want", corpus_cases())
+def test_corpus_file_argument(scrubd, src, want):
+    r = run([scrubd, "-c", str(CONF), "-F", str(src)])
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == b""
+    assert r.stdout == want.read_bytes()
+
+
+@pytest.mark.parametrize("src,want", corpus_cases())
+def test_corpus_stdin(scrubd, src, want):
+    r = run([scrubd, "-c", str(CONF), "-F"], src.read_bytes())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == want.read_bytes()
+
+
+@pytest.mark.parametrize("src,want", corpus_cases())
+def test_corpus_random_chunks(chunkfeed, src, want):
+    """Fed in random pieces of 1..N bytes, the output is the same."""
+    for seed, most in ((1, 1), (2, 3), (3, 7), (4, 64), (5, 4096)):
+        r = run([chunkfeed, str(CONF), str(src), str(seed), str(most)])
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == want.read_bytes(), f"seed {seed} max {most}"
+
+
+def test_several_files_are_several_documents(scrubd):
+    seeds = [c.values for c in corpus_cases()[:3]]
+    r = run([scrubd, "-c", str(CONF), "-F"] + [str(s) for s, _ in seeds])
+    assert r.returncode == 0
+    assert r.stdout == b"".join(w.read_bytes() for _, w in seeds)
+
+
+def test_missing_file_is_reported_and_others_cleaned(scrubd, tmp_path):
+    doc = tmp_path / "d.txt"
+    doc.write_bytes(b"a##paidend##b\n")
+    r = run([scrubd, "-c", str(CONF), "-F", str(tmp_path / "nope"),
+             str(doc)])
+    assert r.returncode == 1
+    assert b"nope" in r.stderr
+    assert r.stdout == b"ab\n"
+
+
+def test_binary_bytes_pass_through(scrubd):
+    doc = (b"\x00a\xff\xfe##paid" + b"end##\x00\r\n"
+           b"lone\rcr\n\xe5\x93\x92\xe5##paidbegin##\x93\n"
+           b"\x01\x02\x7f no newline")
+    r = run([scrubd, "-c", str(CONF), "-F"], doc)
+    assert r.returncode == 0
+    assert r.stdout == (b"\x00a\xff\xfe\x00\r\nlone\rcr\n"
+                        b"\xe5\x93\x92\xe5\x93\n\x01\x02\x7f no newline")
+
+
+def test_16mib_single_line(scrubd):
+    """A line 16x max_line long: markers anywhere, even across pieces."""
+    rnd = random.Random(7)
+    parts, want = [], []
+    size = 0
+    while size < 16 * 1024 * 1024:
+        text = "法治建设".encode() * rnd.randint(1, 5000) + b"x" * rnd.randint(0, 3)
+        parts += [text, rnd.choice([MARK_B, MARK_E])]
+        want.append(text)
+        size += len(text) + 12
+    doc = b"".join(parts) + b"\r\n"
+    r = run([scrubd, "-c", str(CONF), "-F"], doc)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"".join(want) + b"\r\n"
+
+
+def test_crlf_and_no_final_newline(scrubd):
+    doc = "\r\n标题\r\n\r\n\r\n##paidend##\r\n正文哒哒君\r\n\r\n【哒哒素材库】广告\r\n  ".encode()
+    r = run([scrubd, "-c", str(CONF), "-F"], doc)
+    assert r.stdout == "标题\r\n\r\n正文\r\n".encode()
+
+
+def test_check_ok(scrubd):
+    r = run([scrubd, "-c", str(CONF), "-t"])
+    assert r.returncode == 0
+    assert r.stdout == b"configuration OK\n"
+
+
+def test_check_reports_every_error(scrubd, tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("[filter:a]\ntype = nope\n\n[filter:b]\n"
+                    "type = replace\npattern = (x\n[what]\n")
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 1
+    lines = r.stderr.decode().splitlines()
+    assert lines == [
+        f"{conf}:2: unknown type 'nope' (known: replace, drop-line, "
+        "drop-block, blank)",
+        f"{conf}:6: bad pattern at offset 2: missing closing parenthesis",
+        f"{conf}:7: unknown section [what] (expected [filter:NAME], "
+        "[engine] or [daemon])",
+    ]
+
+
+def test_missing_config(scrubd, tmp_path):
+    r = run([scrubd, "-c", str(tmp_path / "none.conf"), "-t"])
+    assert r.returncode == 1
+    assert b"none.conf: cannot open" in r.stderr
+
+
+def test_help_and_version(scrubd):
+    r = run([scrubd, "-h"])
+    assert r.returncode == 0 and b"usage: scrubd" in r.stdout
+    r = run([scrubd, "-V"])
+    assert r.returncode == 0 and r.stdout.startswith(b"scrubd ")
+    r = run([scrubd, "--bogus"])
+    assert r.returncode == 2
