@@ -10,17 +10,18 @@ BUILD	?= build
 CC	?= cc
 
 # Debian packages needed to build and test.
-DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libcmocka-dev \
+DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
+	   libcmocka-dev \
 	   socat python3-pytest
 
-PKGS	 = libpcre2-8 inih
+PKGS	 = libpcre2-8 inih libevent libevent_pthreads
 WARN	 = -Wall -Wextra -Werror
 OPT	 = -O2 -g
 ifeq ($(SANITIZE),1)
 OPT	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 endif
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -Ifilters -Idaemon \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) -Ifilters -Idaemon \
 	   $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
 

@@ -1,4 +1,4 @@
-/* scrubd: command line and the choice of mode. */
+/* scrubd: command line, configuration generations and the choice of mode. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,36 +7,74 @@
 #include "config.h"
 #include "log.h"
 #include "scrubd.h"
+#include "xmalloc.h"
 
 /* Print usage to f. */
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: scrubd [-v] [-c FILE] -F [FILE...]   clean files or stdin "
-	    "to stdout\n"
-	    "       scrubd [-c FILE] -t                  check the "
+	    "usage: scrubd [-v] [-c FILE] [-s SOCKET]      run the daemon "
+	    "in the foreground\n"
+	    "       scrubd [-v] [-c FILE] -F [FILE...]     clean files or "
+	    "stdin to stdout\n"
+	    "       scrubd [-c FILE] -t                    check the "
 	    "configuration\n"
 	    "       scrubd -h | -V\n"
 	    "\n"
-	    "  -c FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	    "  -F       one-shot mode: each FILE (or stdin) is one document\n"
-	    "  -t       check the configuration, print 'configuration OK'\n"
-	    "  -v       verbose (debug) logging\n"
-	    "  -h       this help\n"
-	    "  -V       print the version\n");
+	    "  -c FILE    configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	    "  -s SOCKET  listen on this UNIX socket instead of [daemon] "
+	    "socket\n"
+	    "  -F         one-shot mode: each FILE (or stdin) is one "
+	    "document\n"
+	    "  -t         check the configuration, print 'configuration OK'\n"
+	    "  -v         verbose (debug) logging\n"
+	    "  -h         this help\n"
+	    "  -V         print the version\n");
+}
+
+/* Load rules and daemon settings as one generation; NULL with errors. */
+struct generation *
+generation_load(const char *path, uint64_t number, struct config_errors *errs)
+{
+	struct generation	*g;
+	struct config		*cfg;
+
+	if ((cfg = config_load(path, errs)) == NULL)
+		return (NULL);
+	g = xcalloc(1, sizeof *g);
+	if (settings_load(&g->set, cfg, errs) != 0) {
+		config_unref(cfg);
+		free(g);
+		return (NULL);
+	}
+	g->cfg = cfg;
+	g->number = number;
+	g->refs = 1;
+	return (g);
+}
+
+/* Drop a reference to a generation, freeing it with the last one. */
+void
+generation_unref(struct generation *g)
+{
+	if (g == NULL || __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	settings_free(&g->set);
+	config_unref(g->cfg);
+	free(g);
 }
 
 /* Load the configuration or print every error and exit 1. */
-static struct config *
+static struct generation *
 load_or_exit(const char *path)
 {
 	struct config_errors	 errs = { NULL, 0 };
-	struct config		*cfg;
+	struct generation	*g;
 	size_t			 i;
 
-	if ((cfg = config_load(path, &errs)) != NULL)
-		return (cfg);
+	if ((g = generation_load(path, 1, &errs)) != NULL)
+		return (g);
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.v[i]);
 	config_errors_free(&errs);
@@ -52,11 +90,13 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*path = CONFIG_DEFAULT_PATH;
-	struct config			*cfg;
+	const char			*sock = NULL;
+	struct generation		*g;
 	int				 ch, check = 0, oneshot = 0;
 	int				 verbose = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:FhtvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:Fhs:tvV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -67,6 +107,9 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return (0);
+		case 's':
+			sock = optarg;
+			break;
 		case 't':
 			check = 1;
 			break;
@@ -83,19 +126,21 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	log_init(verbose, "scrubd");
-	cfg = load_or_exit(path);
-	if (check) {
-		printf("configuration OK\n");
-		config_unref(cfg);
-		return (0);
-	}
-	if (!oneshot) {
+	if (!oneshot && argc != 0) {
 		usage(stderr);
-		config_unref(cfg);
 		return (2);
 	}
-	rc = oneshot_run(cfg, argv, argc);
-	config_unref(cfg);
-	return (rc);
+	log_init(verbose, "scrubd");
+	g = load_or_exit(path);
+	if (check) {
+		printf("configuration OK\n");
+		generation_unref(g);
+		return (0);
+	}
+	if (oneshot) {
+		rc = oneshot_run(g->cfg, argv, argc);
+		generation_unref(g);
+		return (rc);
+	}
+	return (server_run(path, sock, g));
 }

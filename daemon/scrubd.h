@@ -1,11 +1,115 @@
-/* scrubd: shared declarations of the program's modes. */
+/* scrubd: the daemon's shared structures and the functions of each file. */
 #ifndef SCRUBD_H
 #define SCRUBD_H
 
-#define SCRUBD_VERSION	"0.1.0"
+#include <sys/queue.h>
 
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "settings.h"
+
+#define SCRUBD_VERSION	"0.2.0"
+
+struct bufferevent;
 struct config;
+struct config_errors;
+struct engine;
+struct event;
+struct event_base;
+struct evconnlistener;
+struct server;
 
-int	oneshot_run(const struct config *, char **, int);
+/* One configuration generation: rules and daemon settings, read-only. */
+struct generation {
+	struct config	*cfg;
+	struct settings	 set;
+	uint64_t	 number;
+	unsigned	 refs;
+};
+
+/* One client connection, owned by one worker thread. */
+struct conn {
+	uint64_t		 id;
+	struct worker		*worker;
+	struct generation	*gen;
+	struct bufferevent	*bev;
+	struct engine		*engine;
+	struct timespec		 started;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	int			 eof;		/* client finished writing */
+	int			 paused;	/* reading stopped: slow reader */
+	int			 closing;
+	TAILQ_ENTRY(conn)	 entry;
+};
+TAILQ_HEAD(conns, conn);
+
+/* A worker thread with its own event loop; fds arrive through a queue. */
+struct worker {
+	struct server		*server;
+	int			 index;
+	pthread_t		 thread;
+	struct event_base	*base;
+	struct event		*wake;
+	pthread_mutex_t		 lock;		/* queue, stop, force */
+	int			*queue;
+	size_t			 nqueue;
+	size_t			 qcap;
+	int			 stop;		/* finish connections, then exit */
+	int			 force;		/* close every connection now */
+	int			 done;		/* loop has exited */
+	struct conns		 conns;
+	size_t			 nconns;
+};
+
+/* The daemon: listener, signals, current generation and the workers. */
+struct server {
+	const char		*config_path;
+	const char		*socket_override;
+	struct event_base	*base;
+	struct evconnlistener	*listener;
+	char			*socket_path;	/* the file we bound, to remove */
+	struct event		*ev_hup;
+	struct event		*ev_term;
+	struct event		*ev_int;
+	struct event		*ev_resume;	/* re-enable accept after EMFILE */
+	struct event		*ev_check;	/* shutdown progress */
+	struct timespec		 stop_deadline;
+	pthread_mutex_t		 gen_lock;
+	struct generation	*gen;
+	struct worker		*workers;
+	int			 nworkers;
+	unsigned		 next_worker;
+	int			 active;	/* connections open (atomic) */
+	uint64_t		 next_id;	/* atomic */
+	int			 stopping;
+};
+
+/* main.c */
+struct generation	*generation_load(const char *, uint64_t,
+			    struct config_errors *);
+void			 generation_unref(struct generation *);
+
+/* oneshot.c */
+int		 oneshot_run(const struct config *, char **, int);
+
+/* server.c */
+int		 server_run(const char *, const char *, struct generation *);
+struct generation *server_generation(struct server *);
+void		 server_conn_gone(struct server *);
+
+/* worker.c */
+void		 worker_start(struct worker *, struct server *, int);
+void		 worker_dispatch(struct worker *, int);
+void		 worker_stop(struct worker *, int);
+void		 worker_join(struct worker *);
+int		 worker_done(struct worker *);
+void		 worker_conn_freed(struct worker *);
+
+/* conn.c */
+void		 conn_start(struct worker *, int);
+void		 conn_close(struct conn *, const char *);
 
 #endif

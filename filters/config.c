@@ -362,11 +362,13 @@ config_build(struct loader *ld, struct config *cfg)
 
 	for (i = 0; i < ld->nsections; i++) {
 		s = &ld->sections[i];
+		if (strcmp(s->name, "daemon") == 0) {
+			config_daemon(cfg, s);	/* checked by the daemon */
+			continue;
+		}
 		config_check_repeats(ld, s);
 		if (strcmp(s->name, "engine") == 0)
 			config_engine(ld, cfg, s);
-		else if (strcmp(s->name, "daemon") == 0)
-			config_daemon(cfg, s);
 		else if (strncmp(s->name, "filter:", 7) == 0)
 			config_rule(ld, cfg, s);
 		else

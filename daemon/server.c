@@ -1,0 +1,429 @@
+/*
+ * The daemon's main thread: the listening socket, signals, reload and
+ * shutdown.  Accepted connections are checked (peer credentials,
+ * max_connections) and handed to the workers in turn.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "log.h"
+#include "scrubd.h"
+#include "xmalloc.h"
+
+#define SERVER_CHECK_MS		50	/* shutdown progress polling */
+#define SERVER_RESUME_MS	1000	/* pause accepting after EMFILE */
+
+/* Take a reference to the current generation (any thread). */
+struct generation *
+server_generation(struct server *s)
+{
+	struct generation	*g;
+
+	pthread_mutex_lock(&s->gen_lock);
+	g = s->gen;
+	__atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&s->gen_lock);
+	return (g);
+}
+
+/* A connection was freed (worker thread). */
+void
+server_conn_gone(struct server *s)
+{
+	__atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
+}
+
+/* Raise the soft descriptor limit to the hard one. */
+static void
+server_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("setrlimit RLIMIT_NOFILE");
+}
+
+/* Refuse a live socket at path; remove a stale one. */
+static void
+server_check_path(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	int			 fd, rc;
+
+	if (lstat(path, &sb) != 0)
+		return;
+	if (!S_ISSOCK(sb.st_mode))
+		fatalx("%s exists and is not a socket: not replacing it", path);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("socket");
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	close(fd);
+	if (rc == 0)
+		fatalx("%s is live: another scrubd is listening there", path);
+	if (errno != ECONNREFUSED)
+		fatal("cannot tell whether %s is in use", path);
+	log_info("removing stale socket %s", path);
+	if (unlink(path) != 0)
+		fatal("unlink %s", path);
+}
+
+/* Create, bind and listen on the UNIX socket; returns the descriptor. */
+static int
+server_bind(struct server *s, const struct settings *set)
+{
+	struct sockaddr_un	 sun;
+	const char		*path;
+	mode_t			 old;
+	int			 fd;
+
+	path = s->socket_override ? s->socket_override : set->socket;
+	if (strlen(path) >= sizeof sun.sun_path)
+		fatalx("socket path too long (%zu bytes, at most %zu): %s",
+		    strlen(path), sizeof sun.sun_path - 1, path);
+	server_check_path(path);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		fatal("socket");
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
+		fatal("bind %s", path);
+	umask(old);
+	s->socket_path = xstrdup(path);
+	if (chmod(path, set->socket_mode) != 0)
+		fatal("chmod %s", path);
+	if (set->has_group && chown(path, (uid_t)-1, set->socket_gid) != 0)
+		fatal("chown %s to group %d", path, (int)set->socket_gid);
+	if (listen(fd, SOMAXCONN) != 0)
+		fatal("listen %s", path);
+	return (fd);
+}
+
+/* Is the peer allowed by allow_uid / allow_gid?  Logs refusals. */
+static int
+server_peer_allowed(const struct settings *set, int fd)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+	size_t		i;
+
+	if (set->nallow_uid == 0 && set->nallow_gid == 0)
+		return (1);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		log_warn("SO_PEERCRED: refusing connection");
+		return (0);
+	}
+	for (i = 0; i < set->nallow_uid; i++)
+		if (set->allow_uid[i] == cred.uid)
+			return (1);
+	for (i = 0; i < set->nallow_gid; i++)
+		if (set->allow_gid[i] == cred.gid)
+			return (1);
+	log_warnx("refused connection from pid %d uid %d gid %d: not in "
+	    "allow_uid or allow_gid", (int)cred.pid, (int)cred.uid,
+	    (int)cred.gid);
+	return (0);
+}
+
+/* A client connected: check it, then hand it to the next worker. */
+static void
+server_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct server		*s = arg;
+	struct generation	*g;
+	int			 ok, active;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	g = server_generation(s);
+	ok = server_peer_allowed(&g->set, fd);
+	active = __atomic_load_n(&s->active, __ATOMIC_RELAXED);
+	if (ok && active >= g->set.max_connections) {
+		log_warnx("max_connections (%d) reached: closing new "
+		    "connection", g->set.max_connections);
+		ok = 0;
+	}
+	generation_unref(g);
+	if (!ok) {
+		close(fd);
+		return;
+	}
+	__atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED);
+	worker_dispatch(&s->workers[s->next_worker++ % s->nworkers], fd);
+}
+
+/* accept() failed: out of descriptors pauses accepting for a second. */
+static void
+server_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct server	*s = arg;
+	struct timeval	 tv = { 0, SERVER_RESUME_MS * 1000 };
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		log_warnx("accept: %s", evutil_socket_error_to_string(err));
+		return;
+	}
+	log_warnx("accept: %s: pausing new connections for %d ms",
+	    evutil_socket_error_to_string(err), SERVER_RESUME_MS);
+	evconnlistener_disable(l);
+	evtimer_add(s->ev_resume, &tv);
+}
+
+/* Accept again after a pause. */
+static void
+server_resume_callback(evutil_socket_t fd, short events, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)events;
+	if (s->listener != NULL)
+		evconnlistener_enable(s->listener);
+}
+
+/* SIGHUP: build the new generation aside and swap it in only if valid. */
+static void
+server_reload(struct server *s)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct generation	*g, *old;
+	size_t			 i;
+
+	log_info("reloading %s", s->config_path);
+	g = generation_load(s->config_path, s->gen->number + 1, &errs);
+	if (g == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.v[i]);
+		log_warnx("reload failed: %zu error(s); keeping generation "
+		    "%llu", errs.n, (unsigned long long)s->gen->number);
+		config_errors_free(&errs);
+		return;
+	}
+	if (strcmp(g->set.socket, s->gen->set.socket) != 0 ||
+	    g->set.workers != s->gen->set.workers)
+		log_warnx("socket and workers changes take effect at restart");
+	pthread_mutex_lock(&s->gen_lock);
+	old = s->gen;
+	s->gen = g;
+	pthread_mutex_unlock(&s->gen_lock);
+	log_info("reload done: generation %llu, %zu rules",
+	    (unsigned long long)g->number, g->cfg->nrules);
+	generation_unref(old);
+}
+
+/* Are all workers finished? */
+static int
+server_workers_done(struct server *s)
+{
+	int	i;
+
+	for (i = 0; i < s->nworkers; i++)
+		if (!worker_done(&s->workers[i]))
+			return (0);
+	return (1);
+}
+
+/* While stopping: exit when the workers are done, force them at the deadline. */
+static void
+server_check_callback(evutil_socket_t fd, short events, void *arg)
+{
+	struct server	*s = arg;
+	struct timespec	 now;
+	struct timeval	 tv = { 0, SERVER_CHECK_MS * 1000 };
+	int		 i;
+
+	(void)fd;
+	(void)events;
+	if (server_workers_done(s)) {
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > s->stop_deadline.tv_sec ||
+	    (now.tv_sec == s->stop_deadline.tv_sec &&
+	    now.tv_nsec >= s->stop_deadline.tv_nsec)) {
+		log_warnx("shutdown_timeout reached: closing the remaining "
+		    "connections");
+		for (i = 0; i < s->nworkers; i++)
+			worker_stop(&s->workers[i], 1);
+	}
+	evtimer_add(s->ev_check, &tv);
+}
+
+/* SIGTERM/SIGINT: stop accepting, remove the socket, let documents finish. */
+static void
+server_stop(struct server *s, int sig)
+{
+	struct timeval	tv = { 0, 0 };
+	int		i, ms = s->gen->set.shutdown_timeout_ms;
+
+	if (s->stopping) {
+		log_info("signal %d again: closing connections now", sig);
+		clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);
+		return;
+	}
+	s->stopping = 1;
+	log_info("signal %d: stopping; waiting up to %d ms for %d "
+	    "connection(s)", sig, ms, __atomic_load_n(&s->active,
+	    __ATOMIC_RELAXED));
+	evconnlistener_free(s->listener);
+	s->listener = NULL;
+	if (s->socket_path != NULL && unlink(s->socket_path) != 0)
+		log_warn("unlink %s", s->socket_path);
+	for (i = 0; i < s->nworkers; i++)
+		worker_stop(&s->workers[i], 0);
+	clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);
+	s->stop_deadline.tv_sec += ms / 1000;
+	s->stop_deadline.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (s->stop_deadline.tv_nsec >= 1000000000) {
+		s->stop_deadline.tv_sec++;
+		s->stop_deadline.tv_nsec -= 1000000000;
+	}
+	evtimer_add(s->ev_check, &tv);
+}
+
+/* Signal dispatch on the main loop. */
+static void
+server_signal_callback(evutil_socket_t sig, short events, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)events;
+	if (sig == SIGHUP) {
+		if (!s->stopping)
+			server_reload(s);
+		return;
+	}
+	server_stop(s, (int)sig);
+}
+
+/* Number of workers to run: the setting, or one per CPU. */
+static int
+server_nworkers(const struct settings *set)
+{
+	long	n;
+
+	if (set->workers > 0)
+		return (set->workers);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return (n > 0 ? (int)n : 1);
+}
+
+/* Start workers with every signal blocked, so only this thread gets them. */
+static void
+server_start_workers(struct server *s)
+{
+	sigset_t	all, old;
+	int		i;
+
+	s->nworkers = server_nworkers(&s->gen->set);
+	s->workers = xcalloc((size_t)s->nworkers, sizeof *s->workers);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < s->nworkers; i++)
+		worker_start(&s->workers[i], s, i);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Create the main loop's events and the listener. */
+static void
+server_setup(struct server *s)
+{
+	int	fd;
+
+	if ((s->base = event_base_new()) == NULL)
+		fatalx("cannot create event base");
+	s->ev_hup = evsignal_new(s->base, SIGHUP, server_signal_callback, s);
+	s->ev_term = evsignal_new(s->base, SIGTERM, server_signal_callback, s);
+	s->ev_int = evsignal_new(s->base, SIGINT, server_signal_callback, s);
+	s->ev_resume = evtimer_new(s->base, server_resume_callback, s);
+	s->ev_check = evtimer_new(s->base, server_check_callback, s);
+	evsignal_add(s->ev_hup, NULL);
+	evsignal_add(s->ev_term, NULL);
+	evsignal_add(s->ev_int, NULL);
+	fd = server_bind(s, &s->gen->set);
+	s->listener = evconnlistener_new(s->base, server_accept, s,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (s->listener == NULL)
+		fatalx("cannot listen on %s", s->socket_path);
+	evconnlistener_set_error_cb(s->listener, server_accept_error);
+}
+
+/* Free everything the main thread made, after the workers are joined. */
+static void
+server_teardown(struct server *s)
+{
+	int	i;
+
+	for (i = 0; i < s->nworkers; i++)
+		worker_join(&s->workers[i]);
+	free(s->workers);
+	if (s->listener != NULL)
+		evconnlistener_free(s->listener);
+	event_free(s->ev_hup);
+	event_free(s->ev_term);
+	event_free(s->ev_int);
+	event_free(s->ev_resume);
+	event_free(s->ev_check);
+	event_base_free(s->base);
+	generation_unref(s->gen);
+	pthread_mutex_destroy(&s->gen_lock);
+	free(s->socket_path);
+}
+
+/*
+ * Run the daemon in the foreground until SIGTERM or SIGINT; takes over
+ * the generation.  Returns the exit status.
+ */
+int
+server_run(const char *config_path, const char *socket_override,
+    struct generation *gen)
+{
+	struct server	s;
+
+	memset(&s, 0, sizeof s);
+	s.config_path = config_path;
+	s.socket_override = socket_override;
+	s.gen = gen;
+	pthread_mutex_init(&s.gen_lock, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	server_raise_nofile();
+	if (evthread_use_pthreads() != 0)
+		fatalx("libevent has no pthreads support");
+	server_setup(&s);
+	server_start_workers(&s);
+	log_info("listening on %s with %d worker(s), %zu rules from %s",
+	    s.socket_path, s.nworkers, gen->cfg->nrules, config_path);
+	event_base_dispatch(s.base);
+	server_teardown(&s);
+	libevent_global_shutdown();
+	log_info("stopped");
+	return (0);
+}
