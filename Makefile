@@ -3,7 +3,7 @@
 #   make          build build/scrubd
 #   make deps     install the Debian packages the build and tests need
 #   make test     deps, build, then every test, plain and under ASan+UBSan
-#   make run      deps, build, run scrubd with conf/scrubd.conf
+#   make run      deps, build, run the daemon on build/run/scrubd.sock
 
 PREFIX	?= /usr/local
 BUILD	?= build
@@ -78,14 +78,15 @@ test: deps
 	$(MAKE) check
 	$(MAKE) BUILD=build/asan SANITIZE=1 check
 
+# Run the daemon in the foreground on a local socket with the default rules.
+RUN_SOCKET = $(CURDIR)/build/run/scrubd.sock
 run: deps
 	$(MAKE) all
-	@echo "== cleaning ../shared/corpus/seeds with conf/scrubd.conf"
-	@for f in ../shared/corpus/seeds/*.in.txt; do \
-		echo "-- $$f: lines removed or changed:"; \
-		$(BUILD)/scrubd -c conf/scrubd.conf -F "$$f" | \
-		    diff "$$f" - | grep '^<' | cut -c1-100 || true; \
-	done
+	@mkdir -p build/run
+	@echo "scrubd listens on $(RUN_SOCKET); from another terminal, try:"
+	@echo "  socat -t 30 - UNIX-CONNECT:$(RUN_SOCKET) < ../shared/corpus/seeds/001_83c1fafe64433a41.in.txt"
+	@echo "Ctrl-C stops it."
+	$(BUILD)/scrubd -c conf/scrubd.conf -s $(RUN_SOCKET)
 
 clean:
 	rm -rf build
