@@ -6,15 +6,20 @@
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
 
 PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR	?= $(PREFIX)/share/man
 BUILD	?= build
 CC	?= cc
 
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
-	   libcmocka-dev \
+	   libsystemd-dev libcmocka-dev systemd man-db groff-base \
 	   socat python3-pytest
 
-PKGS	 = libpcre2-8 inih libevent libevent_pthreads
+PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd
 WARN	 = -Wall -Wextra -Werror
 OPT	 = -O2 -g
 ifeq ($(SANITIZE),1)
@@ -87,6 +92,36 @@ run: deps
 	@echo "  socat -t 30 - UNIX-CONNECT:$(RUN_SOCKET) < ../shared/corpus/seeds/001_83c1fafe64433a41.in.txt"
 	@echo "Ctrl-C stops it."
 	$(BUILD)/scrubd -c conf/scrubd.conf -s $(RUN_SOCKET)
+
+# Install under DESTDIR and PREFIX; an existing configuration is kept.
+install: $(BUILD)/scrubd
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/scrubd \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(BUILD)/scrubd $(DESTDIR)$(SBINDIR)/scrubd
+	@for f in scrubd.conf watermark.patterns; do \
+		if [ -e $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f ]; then \
+			echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f"; \
+		else \
+			install -m 0644 conf/$$f $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f; \
+		fi; \
+	done
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/scrubd.service.in > $(DESTDIR)$(UNITDIR)/scrubd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/scrubd.service
+	install -m 0644 systemd/scrubd.socket $(DESTDIR)$(UNITDIR)/scrubd.socket
+	install -m 0644 systemd/scrubd.sysusers $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf
+	install -m 0644 man/scrubd.8 $(DESTDIR)$(MANDIR)/man8/scrubd.8
+	install -m 0644 man/scrubd.conf.5 $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5
+
+# Remove what install put in place, but not the configuration.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/scrubd $(DESTDIR)$(UNITDIR)/scrubd.service \
+	    $(DESTDIR)$(UNITDIR)/scrubd.socket \
+	    $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf \
+	    $(DESTDIR)$(MANDIR)/man8/scrubd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/scrubd: remove it by hand if unwanted"
 
 clean:
 	rm -rf build

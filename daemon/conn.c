@@ -43,6 +43,7 @@ conn_free_callback(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn	*c = arg;
 	struct worker	*w = c->worker;
+	int		 ok = c->ok;
 
 	(void)fd;
 	(void)events;
@@ -52,7 +53,7 @@ conn_free_callback(evutil_socket_t fd, short events, void *arg)
 	engine_free(c->engine);
 	generation_unref(c->gen);
 	free(c);
-	server_conn_gone(w->server);
+	server_conn_gone(w->server, ok);
 	worker_conn_freed(w);
 }
 
@@ -63,6 +64,7 @@ conn_close(struct conn *c, const char *how)
 	if (c->closing)
 		return;
 	c->closing = 1;
+	c->ok = strcmp(how, "ok") == 0;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	log_info("conn id=%llu end=%s in=%llu out=%llu duration=%.3fs",

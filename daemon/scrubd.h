@@ -42,6 +42,7 @@ struct conn {
 	int			 eof;		/* client finished writing */
 	int			 paused;	/* reading stopped: slow reader */
 	int			 closing;
+	int			 ok;		/* document served in full */
 	TAILQ_ENTRY(conn)	 entry;
 };
 TAILQ_HEAD(conns, conn);
@@ -76,6 +77,8 @@ struct server {
 	struct event		*ev_int;
 	struct event		*ev_resume;	/* re-enable accept after EMFILE */
 	struct event		*ev_check;	/* shutdown progress */
+	struct event		*ev_status;	/* periodic STATUS= to systemd */
+	int			 activated;	/* socket inherited from systemd */
 	struct timespec		 stop_deadline;
 	pthread_mutex_t		 gen_lock;
 	struct generation	*gen;
@@ -84,6 +87,7 @@ struct server {
 	unsigned		 next_worker;
 	int			 active;	/* connections open (atomic) */
 	uint64_t		 next_id;	/* atomic */
+	uint64_t		 served;	/* documents finished, atomic */
 	int			 stopping;
 };
 
@@ -92,13 +96,21 @@ struct generation	*generation_load(const char *, uint64_t,
 			    struct config_errors *);
 void			 generation_unref(struct generation *);
 
+/* notify.c */
+int		 notify_enabled(void);
+void		 notify_ready(const char *);
+void		 notify_reloading(void);
+void		 notify_stopping(const char *);
+void		 notify_status(const char *);
+int		 notify_listen_fd(void);
+
 /* oneshot.c */
 int		 oneshot_run(const struct config *, char **, int);
 
 /* server.c */
 int		 server_run(const char *, const char *, struct generation *);
 struct generation *server_generation(struct server *);
-void		 server_conn_gone(struct server *);
+void		 server_conn_gone(struct server *, int);
 
 /* worker.c */
 void		 worker_start(struct worker *, struct server *, int);

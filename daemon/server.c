@@ -26,6 +26,7 @@
 
 #define SERVER_CHECK_MS		50	/* shutdown progress polling */
 #define SERVER_RESUME_MS	1000	/* pause accepting after EMFILE */
+#define SERVER_STATUS_MS	5000	/* STATUS= to systemd */
 
 /* Take a reference to the current generation (any thread). */
 struct generation *
@@ -40,11 +41,40 @@ server_generation(struct server *s)
 	return (g);
 }
 
-/* A connection was freed (worker thread). */
+/* A connection was freed (worker thread); ok if its document was served. */
 void
-server_conn_gone(struct server *s)
+server_conn_gone(struct server *s, int ok)
 {
 	__atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
+	if (ok)
+		__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
+}
+
+/* Tell systemd the live figures. */
+static void
+server_status(struct server *s, const char *what)
+{
+	char	msg[256];
+
+	snprintf(msg, sizeof msg, "%s; generation %llu, %zu rules; %d "
+	    "connection(s) open, %llu document(s) served", what,
+	    (unsigned long long)s->gen->number, s->gen->cfg->nrules,
+	    __atomic_load_n(&s->active, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&s->served, __ATOMIC_RELAXED));
+	notify_status(msg);
+}
+
+/* Every few seconds: refresh the status systemctl shows. */
+static void
+server_status_callback(evutil_socket_t fd, short events, void *arg)
+{
+	struct server	*s = arg;
+	struct timeval	 tv = { SERVER_STATUS_MS / 1000, 0 };
+
+	(void)fd;
+	(void)events;
+	server_status(s, s->stopping ? "stopping" : "serving");
+	evtimer_add(s->ev_status, &tv);
 }
 
 /* Raise the soft descriptor limit to the hard one. */
@@ -217,6 +247,7 @@ server_reload(struct server *s)
 	size_t			 i;
 
 	log_info("reloading %s", s->config_path);
+	notify_reloading();
 	g = generation_load(s->config_path, s->gen->number + 1, &errs);
 	if (g == NULL) {
 		for (i = 0; i < errs.n; i++)
@@ -224,6 +255,8 @@ server_reload(struct server *s)
 		log_warnx("reload failed: %zu error(s); keeping generation "
 		    "%llu", errs.n, (unsigned long long)s->gen->number);
 		config_errors_free(&errs);
+		notify_ready("reload refused: configuration has errors, "
+		    "old rules kept");
 		return;
 	}
 	if (strcmp(g->set.socket, s->gen->set.socket) != 0 ||
@@ -236,6 +269,7 @@ server_reload(struct server *s)
 	log_info("reload done: generation %llu, %zu rules",
 	    (unsigned long long)g->number, g->cfg->nrules);
 	generation_unref(old);
+	notify_ready("reload done: new configuration taken");
 }
 
 /* Are all workers finished? */
@@ -290,6 +324,7 @@ server_stop(struct server *s, int sig)
 		return;
 	}
 	s->stopping = 1;
+	notify_stopping("stopping: finishing documents in flight");
 	log_info("signal %d: stopping; waiting up to %d ms for %d "
 	    "connection(s)", sig, ms, __atomic_load_n(&s->active,
 	    __ATOMIC_RELAXED));
@@ -365,14 +400,21 @@ server_setup(struct server *s)
 	s->ev_int = evsignal_new(s->base, SIGINT, server_signal_callback, s);
 	s->ev_resume = evtimer_new(s->base, server_resume_callback, s);
 	s->ev_check = evtimer_new(s->base, server_check_callback, s);
+	s->ev_status = evtimer_new(s->base, server_status_callback, s);
 	evsignal_add(s->ev_hup, NULL);
 	evsignal_add(s->ev_term, NULL);
 	evsignal_add(s->ev_int, NULL);
-	fd = server_bind(s, &s->gen->set);
+	if ((fd = notify_listen_fd()) != -1) {
+		s->activated = 1;
+		evutil_make_socket_nonblocking(fd);
+		evutil_make_socket_closeonexec(fd);
+	} else
+		fd = server_bind(s, &s->gen->set);
 	s->listener = evconnlistener_new(s->base, server_accept, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (s->listener == NULL)
-		fatalx("cannot listen on %s", s->socket_path);
+		fatalx("cannot listen on %s", s->activated ?
+		    "the socket passed by systemd" : s->socket_path);
 	evconnlistener_set_error_cb(s->listener, server_accept_error);
 }
 
@@ -392,6 +434,7 @@ server_teardown(struct server *s)
 	event_free(s->ev_int);
 	event_free(s->ev_resume);
 	event_free(s->ev_check);
+	event_free(s->ev_status);
 	event_base_free(s->base);
 	generation_unref(s->gen);
 	pthread_mutex_destroy(&s->gen_lock);
@@ -420,7 +463,11 @@ server_run(const char *config_path, const char *socket_override,
 	server_setup(&s);
 	server_start_workers(&s);
 	log_info("listening on %s with %d worker(s), %zu rules from %s",
-	    s.socket_path, s.nworkers, gen->cfg->nrules, config_path);
+	    s.activated ? "the socket passed by systemd" : s.socket_path,
+	    s.nworkers, gen->cfg->nrules, config_path);
+	notify_ready("serving");
+	if (notify_enabled())
+		server_status_callback(-1, 0, &s);
 	event_base_dispatch(s.base);
 	server_teardown(&s);
 	libevent_global_shutdown();

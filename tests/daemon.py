@@ -28,11 +28,13 @@ class Daemon:
             (CONF.parent / "watermark.patterns").read_bytes())
         self.conf.write_text(base + "\n[daemon]\n" + daemon_keys + "\n")
 
-    def start(self, wait=True):
+    def start(self, wait=True, env=None, prefix=(), socket_arg=True):
         self.log = open(self.logpath, "ab")
+        sock = ["-s", self.sock] if socket_arg else []
         self.proc = subprocess.Popen(
-            [str(BUILD / "scrubd"), "-c", str(self.conf), "-s", self.sock]
-            + self.args, stdout=subprocess.DEVNULL, stderr=self.log)
+            list(prefix) + [str(BUILD / "scrubd"), "-c", str(self.conf)]
+            + sock + self.args, stdout=subprocess.DEVNULL, stderr=self.log,
+            env=dict(os.environ, **(env or {})))
         if wait:
             self.wait_listening()
         return self

@@ -1,0 +1,134 @@
+"""systemd integration: units, socket activation, sd_notify, install, man."""
+import os
+import signal
+import socket
+import subprocess
+
+import pytest
+
+from conftest import BUILD, ROOT, corpus_cases
+from daemon import Daemon
+
+
+def make_install(tmp_path, *extra):
+    prefix, etc = tmp_path / "usr", tmp_path / "etc"
+    r = subprocess.run(["make", "-s", "install", f"BUILD={BUILD}",
+                        f"PREFIX={prefix}", f"SYSCONFDIR={etc}", *extra],
+                       cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return prefix, etc, r.stdout.decode()
+
+
+def test_install_tree_and_uninstall(tmp_path):
+    prefix, etc, _ = make_install(tmp_path)
+    want = [prefix / "sbin/scrubd", etc / "scrubd/scrubd.conf",
+            etc / "scrubd/watermark.patterns",
+            prefix / "lib/systemd/system/scrubd.service",
+            prefix / "lib/systemd/system/scrubd.socket",
+            prefix / "lib/sysusers.d/scrubd.conf",
+            prefix / "share/man/man8/scrubd.8",
+            prefix / "share/man/man5/scrubd.conf.5"]
+    for path in want:
+        assert path.is_file(), path
+    assert os.access(prefix / "sbin/scrubd", os.X_OK)
+    unit = (prefix / "lib/systemd/system/scrubd.service").read_text()
+    assert f"ExecStart={prefix}/sbin/scrubd -c {etc}/scrubd/scrubd.conf" \
+        in unit
+    # An operator's configuration is never overwritten.
+    (etc / "scrubd/scrubd.conf").write_text("# mine\n")
+    _, _, out = make_install(tmp_path)
+    assert "keeping existing" in out
+    assert (etc / "scrubd/scrubd.conf").read_text() == "# mine\n"
+    # The installed binary checks the installed default configuration.
+    r = subprocess.run([str(prefix / "sbin/scrubd"), "-c",
+                        str(ROOT / "conf/scrubd.conf"), "-t"],
+                       stdout=subprocess.PIPE, timeout=30)
+    assert r.stdout == b"configuration OK\n"
+    r = subprocess.run(["make", "-s", "uninstall", f"BUILD={BUILD}",
+                        f"PREFIX={prefix}", f"SYSCONFDIR={etc}"], cwd=ROOT,
+                       stdout=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0
+    assert not any(p.exists() for p in want if "etc" not in p.parts)
+    assert (etc / "scrubd/scrubd.conf").exists()
+
+
+def test_units_verify(tmp_path):
+    prefix, _, _ = make_install(tmp_path)
+    units = prefix / "lib/systemd/system"
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                        str(units / "scrubd.socket"),
+                        str(units / "scrubd.service")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert b"scrubd" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("page", ["scrubd.8", "scrubd.conf.5"])
+def test_man_pages_render_cleanly(page):
+    r = subprocess.run(["man", "--warnings", "-l", str(ROOT / "man" / page)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8",
+                                MANPAGER="cat", PAGER="cat"), timeout=60)
+    assert r.returncode == 0
+    assert r.stderr == b""
+    assert b"NAME" in r.stdout and b"SEE ALSO" in r.stdout
+
+
+def test_socket_activation(tmp_path):
+    d = Daemon(tmp_path)
+    d.start(wait=False, socket_arg=False,
+            prefix=["systemd-socket-activate", "-l", d.sock])
+    try:
+        d.wait_log("Listening on")
+        for src, want in (c.values for c in corpus_cases()[:3]):
+            assert d.socat(src.read_bytes()) == want.read_bytes()
+        d.wait_log("listening on the socket passed by systemd")
+    finally:
+        assert d.stop() == 0, d.logtext()
+    # The socket file belongs to the activator, not to scrubd.
+    assert os.path.exists(d.sock)
+
+
+def notifications(sock, until):
+    """Collect sd_notify datagrams until one contains `until`."""
+    got = []
+    while True:
+        msg = sock.recv(4096).decode()
+        got.append(msg)
+        if until in msg:
+            return got
+
+
+def test_sd_notify_messages(tmp_path):
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = str(tmp_path / "notify.sock")
+    notify.bind(path)
+    notify.settimeout(20)
+    d = Daemon(tmp_path)
+    d.start(env={"NOTIFY_SOCKET": path})
+    try:
+        first = notifications(notify, "READY=1")
+        assert any("STATUS=serving" in m for m in first)
+        status = notifications(notify, "connection(s) open")
+        assert "generation 1, 5 rules" in status[-1]
+
+        d.signal(signal.SIGHUP)
+        msgs = notifications(notify, "READY=1")
+        reloading = [m for m in msgs if "RELOADING=1" in m]
+        assert reloading and "MONOTONIC_USEC=" in reloading[0]
+        assert "STATUS=reload done: new configuration taken" in msgs[-1]
+
+        d.conf.write_text("[filter:x]\ntype = bogus\n")
+        d.signal(signal.SIGHUP)
+        msgs = notifications(notify, "READY=1")
+        assert any("RELOADING=1" in m for m in msgs)
+        assert "reload refused" in msgs[-1]
+
+        d.signal(signal.SIGTERM)
+        msgs = notifications(notify, "STOPPING=1")
+        assert d.proc.wait(timeout=30) == 0
+    finally:
+        d.kill()
+        notify.close()
