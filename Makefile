@@ -16,10 +16,10 @@ CC	?= cc
 
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
-	   libsystemd-dev libcmocka-dev systemd man-db groff-base \
+	   libsystemd-dev libjansson-dev libcmocka-dev systemd man-db groff-base \
 	   socat python3-pytest
 
-PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd
+PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd jansson
 WARN	 = -Wall -Wextra -Werror
 OPT	 = -O2 -g
 ifeq ($(SANITIZE),1)
@@ -110,6 +110,8 @@ install: $(BUILD)/scrubd
 	    systemd/scrubd.service.in > $(DESTDIR)$(UNITDIR)/scrubd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/scrubd.service
 	install -m 0644 systemd/scrubd.socket $(DESTDIR)$(UNITDIR)/scrubd.socket
+	install -m 0644 systemd/scrubd-jsonl.socket \
+	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket
 	install -m 0644 systemd/scrubd.sysusers $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf
 	install -m 0644 man/scrubd.8 $(DESTDIR)$(MANDIR)/man8/scrubd.8
 	install -m 0644 man/scrubd.conf.5 $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5
@@ -118,6 +120,7 @@ install: $(BUILD)/scrubd
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/scrubd $(DESTDIR)$(UNITDIR)/scrubd.service \
 	    $(DESTDIR)$(UNITDIR)/scrubd.socket \
+	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket \
 	    $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf \
 	    $(DESTDIR)$(MANDIR)/man8/scrubd.8 \
 	    $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5

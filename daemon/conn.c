@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "stream.h"
 #include "log.h"
 #include "scrubd.h"
 #include "xmalloc.h"
@@ -50,7 +51,7 @@ conn_free_callback(evutil_socket_t fd, short events, void *arg)
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	bufferevent_free(c->bev);
-	engine_free(c->engine);
+	stream_free(c->stream);
 	generation_unref(c->gen);
 	free(c);
 	server_conn_gone(w->server, ok);
@@ -67,8 +68,9 @@ conn_close(struct conn *c, const char *how)
 	c->ok = strcmp(how, "ok") == 0;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	log_info("conn id=%llu end=%s in=%llu out=%llu duration=%.3fs",
-	    (unsigned long long)c->id, how, (unsigned long long)c->bytes_in,
+	log_info("conn id=%llu proto=%s end=%s in=%llu out=%llu "
+	    "duration=%.3fs", (unsigned long long)c->id,
+	    c->jsonl ? "jsonl" : "raw", how, (unsigned long long)c->bytes_in,
 	    (unsigned long long)c->bytes_out, conn_elapsed(c));
 	event_base_once(c->worker->base, -1, EV_TIMEOUT, conn_free_callback,
 	    c, NULL);
@@ -84,7 +86,7 @@ conn_sink_write(void *arg, const char *p, size_t len)
 	evbuffer_add(bufferevent_get_output(c->bev), p, len);
 }
 
-/* Feed what was read to the engine; -1 if max_document was exceeded. */
+/* Feed what was read to the stream; -1 if max_document was exceeded. */
 static int
 conn_feed(struct conn *c, struct evbuffer *in)
 {
@@ -105,7 +107,7 @@ conn_feed(struct conn *c, struct evbuffer *in)
 			return (-1);
 		}
 		c->bytes_in += v[i].iov_len;
-		engine_feed(c->engine, v[i].iov_base, v[i].iov_len);
+		stream_feed(c->stream, v[i].iov_base, v[i].iov_len);
 		total += v[i].iov_len;
 	}
 	evbuffer_drain(in, total);
@@ -151,12 +153,12 @@ conn_write_callback(struct bufferevent *bev, void *arg)
 	}
 }
 
-/* The client half-closed: flush the engine and send the rest. */
+/* The client half-closed: flush the stream and send the rest. */
 static void
 conn_eof(struct conn *c)
 {
 	c->eof = 1;
-	engine_finish(c->engine);
+	stream_finish(c->stream);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		conn_close(c, "ok");
 		return;
@@ -194,7 +196,7 @@ conn_event_callback(struct bufferevent *bev, short what, void *arg)
 
 /* Serve a new connection on this worker's loop. */
 void
-conn_start(struct worker *w, int fd)
+conn_start(struct worker *w, int fd, int jsonl)
 {
 	struct server	*s = w->server;
 	struct conn	*c;
@@ -205,6 +207,7 @@ conn_start(struct worker *w, int fd)
 	c = xcalloc(1, sizeof *c);
 	c->id = __atomic_add_fetch(&s->next_id, 1, __ATOMIC_RELAXED);
 	c->worker = w;
+	c->jsonl = jsonl;
 	c->gen = server_generation(s);
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -212,7 +215,8 @@ conn_start(struct worker *w, int fd)
 		fatalx("cannot create bufferevent");
 	sink.write = conn_sink_write;
 	sink.arg = c;
-	c->engine = engine_new(c->gen->cfg, &sink);
+	c->stream = stream_new(c->gen->cfg, &sink, jsonl ? STREAM_JSONL :
+	    STREAM_RAW);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
 	tv.tv_sec = c->gen->set.idle_timeout_ms / 1000;

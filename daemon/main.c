@@ -14,10 +14,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: scrubd [-v] [-c FILE] [-s SOCKET]      run the daemon "
-	    "in the foreground\n"
-	    "       scrubd [-v] [-c FILE] -F [FILE...]     clean files or "
-	    "stdin to stdout\n"
+	    "usage: scrubd [-v] [-c FILE] [-s SOCKET] [-J SOCKET]   run the "
+	    "daemon in the foreground\n"
+	    "       scrubd [-v] [-c FILE] -F [-j] [FILE...]         clean "
+	    "files or stdin to stdout\n"
 	    "       scrubd [-c FILE] -t                    check the "
 	    "configuration\n"
 	    "       scrubd -h | -V\n"
@@ -25,8 +25,10 @@ usage(FILE *f)
 	    "  -c FILE    configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -s SOCKET  listen on this UNIX socket instead of [daemon] "
 	    "socket\n"
+	    "  -J SOCKET  also serve JSON Lines on this UNIX socket\n"
 	    "  -F         one-shot mode: each FILE (or stdin) is one "
 	    "document\n"
+	    "  -j         with -F: the input is JSON Lines, text in a field\n"
 	    "  -t         check the configuration, print 'configuration OK'\n"
 	    "  -v         verbose (debug) logging\n"
 	    "  -h         this help\n"
@@ -90,12 +92,12 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*path = CONFIG_DEFAULT_PATH;
-	const char			*sock = NULL;
+	const char			*sock = NULL, *jsock = NULL;
 	struct generation		*g;
-	int				 ch, check = 0, oneshot = 0;
+	int				 ch, check = 0, oneshot = 0, jsonl = 0;
 	int				 verbose = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:Fhs:tvV", longopts,
+	while ((ch = getopt_long(argc, argv, "c:FhjJ:s:tvV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -107,6 +109,12 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return (0);
+		case 'j':
+			jsonl = 1;
+			break;
+		case 'J':
+			jsock = optarg;
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -126,7 +134,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (!oneshot && argc != 0) {
+	if ((!oneshot && argc != 0) || (jsonl && !oneshot)) {
 		usage(stderr);
 		return (2);
 	}
@@ -138,9 +146,9 @@ main(int argc, char **argv)
 		return (0);
 	}
 	if (oneshot) {
-		rc = oneshot_run(g->cfg, argv, argc);
+		rc = oneshot_run(g->cfg, argv, argc, jsonl);
 		generation_unref(g);
 		return (rc);
 	}
-	return (server_run(path, sock, g));
+	return (server_run(path, sock, jsock, g));
 }

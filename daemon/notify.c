@@ -7,7 +7,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -69,25 +72,34 @@ notify_status(const char *status)
 }
 
 /*
- * The first inherited listening UNIX stream socket, or -1 if scrubd was not
- * socket-activated.  Other inherited descriptors are closed.
+ * Listening UNIX stream sockets inherited from systemd: the one named
+ * "jsonl" (FileDescriptorName=jsonl) speaks JSON Lines, the other the raw
+ * protocol.  Each is -1 if not passed.
  */
-int
-notify_listen_fd(void)
+void
+notify_listen_fds(int *raw, int *jsonl)
 {
-	int	n, i, fd = -1;
+	char	**names = NULL;
+	int	  n, i, fd, *slot;
 
-	if ((n = sd_listen_fds(1)) <= 0)
-		return (-1);
+	*raw = *jsonl = -1;
+	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
+		return;
 	for (i = 0; i < n; i++) {
-		if (fd == -1 && sd_is_socket_unix(SD_LISTEN_FDS_START + i,
-		    SOCK_STREAM, 1, NULL, 0) > 0) {
-			fd = SD_LISTEN_FDS_START + i;
-			continue;
+		fd = SD_LISTEN_FDS_START + i;
+		slot = (names != NULL && strcmp(names[i], "jsonl") == 0) ?
+		    jsonl : raw;
+		if (*slot == -1 && sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL,
+		    0) > 0)
+			*slot = fd;
+		else {
+			log_warnx("ignoring inherited descriptor %d: not a "
+			    "listening UNIX stream socket, or one too many",
+			    fd);
+			close(fd);
 		}
-		log_warnx("ignoring inherited descriptor %d: not a listening "
-		    "UNIX stream socket, or one too many",
-		    SD_LISTEN_FDS_START + i);
 	}
-	return (fd);
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
 }

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "stream.h"
 #include "log.h"
 #include "scrubd.h"
 #include "xmalloc.h"
@@ -72,9 +73,9 @@ oneshot_sink_write(void *arg, const char *p, size_t len)
 	o->len += len;
 }
 
-/* Feed one open file through the engine as one document. */
+/* Feed one open file through a stream. */
 static int
-oneshot_file(struct engine *e, int fd, const char *name, char *in)
+oneshot_file(struct stream *st, int fd, const char *name, char *in)
 {
 	ssize_t	n;
 
@@ -88,19 +89,22 @@ oneshot_file(struct engine *e, int fd, const char *name, char *in)
 			log_warn("read %s", name);
 			return (-1);
 		}
-		engine_feed(e, in, (size_t)n);
+		stream_feed(st, in, (size_t)n);
 	}
-	engine_finish(e);
+	stream_finish(st);
 	return (0);
 }
 
-/* Clean every file (or standard input) in turn; 0 if all went well. */
+/*
+ * Clean every file (or standard input) in turn, each a document or, with
+ * jsonl, a JSON Lines stream; 0 if all went well.
+ */
 int
-oneshot_run(const struct config *cfg, char **files, int nfiles)
+oneshot_run(const struct config *cfg, char **files, int nfiles, int jsonl)
 {
 	struct oneshot_out	 out;
 	struct sink		 sink;
-	struct engine		*e;
+	struct stream		*st;
 	char			*in;
 	int			 i, fd, rc = 0;
 
@@ -109,7 +113,6 @@ oneshot_run(const struct config *cfg, char **files, int nfiles)
 	in = xmalloc(ONESHOT_BUFSIZE);
 	sink.write = oneshot_sink_write;
 	sink.arg = &out;
-	e = engine_new(cfg, &sink);
 	for (i = 0; i < (nfiles == 0 ? 1 : nfiles) && !out.failed; i++) {
 		if (nfiles == 0 || strcmp(files[i], "-") == 0)
 			fd = STDIN_FILENO;
@@ -118,15 +121,15 @@ oneshot_run(const struct config *cfg, char **files, int nfiles)
 			rc = 1;
 			continue;
 		}
-		if (oneshot_file(e, fd, fd == STDIN_FILENO ? "standard input" :
+		st = stream_new(cfg, &sink, jsonl ? STREAM_JSONL : STREAM_RAW);
+		if (oneshot_file(st, fd, fd == STDIN_FILENO ? "standard input" :
 		    files[i], in) != 0)
 			rc = 1;
+		stream_free(st);
 		if (fd != STDIN_FILENO)
 			close(fd);
-		engine_reset(e);
 	}
 	oneshot_flush(&out);
-	engine_free(e);
 	free(in);
 	free(out.buf);
 	return (out.failed ? 1 : rc);

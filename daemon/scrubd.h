@@ -14,6 +14,7 @@
 
 struct bufferevent;
 struct config;
+struct stream;
 struct config_errors;
 struct engine;
 struct event;
@@ -35,7 +36,8 @@ struct conn {
 	struct worker		*worker;
 	struct generation	*gen;
 	struct bufferevent	*bev;
-	struct engine		*engine;
+	struct stream		*stream;
+	int			 jsonl;		/* JSON Lines protocol */
 	struct timespec		 started;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
@@ -47,6 +49,12 @@ struct conn {
 };
 TAILQ_HEAD(conns, conn);
 
+/* An accepted descriptor on its way to a worker. */
+struct handoff {
+	int	fd;
+	int	jsonl;
+};
+
 /* A worker thread with its own event loop; fds arrive through a queue. */
 struct worker {
 	struct server		*server;
@@ -55,7 +63,7 @@ struct worker {
 	struct event_base	*base;
 	struct event		*wake;
 	pthread_mutex_t		 lock;		/* queue, stop, force */
-	int			*queue;
+	struct handoff		*queue;
 	size_t			 nqueue;
 	size_t			 qcap;
 	int			 stop;		/* finish connections, then exit */
@@ -70,8 +78,11 @@ struct server {
 	const char		*config_path;
 	const char		*socket_override;
 	struct event_base	*base;
+	const char		*jsonl_override;
 	struct evconnlistener	*listener;
+	struct evconnlistener	*jlistener;	/* JSON Lines */
 	char			*socket_path;	/* the file we bound, to remove */
+	char			*jsonl_path;
 	struct event		*ev_hup;
 	struct event		*ev_term;
 	struct event		*ev_int;
@@ -102,26 +113,27 @@ void		 notify_ready(const char *);
 void		 notify_reloading(void);
 void		 notify_stopping(const char *);
 void		 notify_status(const char *);
-int		 notify_listen_fd(void);
+void		 notify_listen_fds(int *, int *);
 
 /* oneshot.c */
-int		 oneshot_run(const struct config *, char **, int);
+int		 oneshot_run(const struct config *, char **, int, int);
 
 /* server.c */
-int		 server_run(const char *, const char *, struct generation *);
+int		 server_run(const char *, const char *, const char *,
+		    struct generation *);
 struct generation *server_generation(struct server *);
 void		 server_conn_gone(struct server *, int);
 
 /* worker.c */
 void		 worker_start(struct worker *, struct server *, int);
-void		 worker_dispatch(struct worker *, int);
+void		 worker_dispatch(struct worker *, int, int);
 void		 worker_stop(struct worker *, int);
 void		 worker_join(struct worker *);
 int		 worker_done(struct worker *);
 void		 worker_conn_freed(struct worker *);
 
 /* conn.c */
-void		 conn_start(struct worker *, int);
+void		 conn_start(struct worker *, int, int);
 void		 conn_close(struct conn *, const char *);
 
 #endif

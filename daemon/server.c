@@ -118,16 +118,14 @@ server_check_path(const char *path)
 		fatal("unlink %s", path);
 }
 
-/* Create, bind and listen on the UNIX socket; returns the descriptor. */
+/* Create, bind and listen on a UNIX socket; returns the descriptor. */
 static int
-server_bind(struct server *s, const struct settings *set)
+server_bind(const char *path, const struct settings *set)
 {
 	struct sockaddr_un	 sun;
-	const char		*path;
 	mode_t			 old;
 	int			 fd;
 
-	path = s->socket_override ? s->socket_override : set->socket;
 	if (strlen(path) >= sizeof sun.sun_path)
 		fatalx("socket path too long (%zu bytes, at most %zu): %s",
 		    strlen(path), sizeof sun.sun_path - 1, path);
@@ -142,7 +140,6 @@ server_bind(struct server *s, const struct settings *set)
 	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
 		fatal("bind %s", path);
 	umask(old);
-	s->socket_path = xstrdup(path);
 	if (chmod(path, set->socket_mode) != 0)
 		fatal("chmod %s", path);
 	if (set->has_group && chown(path, (uid_t)-1, set->socket_gid) != 0)
@@ -187,7 +184,6 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct generation	*g;
 	int			 ok, active;
 
-	(void)l;
 	(void)sa;
 	(void)salen;
 	g = server_generation(s);
@@ -204,7 +200,8 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	__atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED);
-	worker_dispatch(&s->workers[s->next_worker++ % s->nworkers], fd);
+	worker_dispatch(&s->workers[s->next_worker++ % s->nworkers], fd,
+	    l == s->jlistener);
 }
 
 /* accept() failed: out of descriptors pauses accepting for a second. */
@@ -222,7 +219,10 @@ server_accept_error(struct evconnlistener *l, void *arg)
 	}
 	log_warnx("accept: %s: pausing new connections for %d ms",
 	    evutil_socket_error_to_string(err), SERVER_RESUME_MS);
-	evconnlistener_disable(l);
+	(void)l;
+	evconnlistener_disable(s->listener);
+	if (s->jlistener != NULL)
+		evconnlistener_disable(s->jlistener);
 	evtimer_add(s->ev_resume, &tv);
 }
 
@@ -236,6 +236,8 @@ server_resume_callback(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	if (s->listener != NULL)
 		evconnlistener_enable(s->listener);
+	if (s->jlistener != NULL)
+		evconnlistener_enable(s->jlistener);
 }
 
 /* SIGHUP: build the new generation aside and swap it in only if valid. */
@@ -330,8 +332,13 @@ server_stop(struct server *s, int sig)
 	    __ATOMIC_RELAXED));
 	evconnlistener_free(s->listener);
 	s->listener = NULL;
+	if (s->jlistener != NULL)
+		evconnlistener_free(s->jlistener);
+	s->jlistener = NULL;
 	if (s->socket_path != NULL && unlink(s->socket_path) != 0)
 		log_warn("unlink %s", s->socket_path);
+	if (s->jsonl_path != NULL && unlink(s->jsonl_path) != 0)
+		log_warn("unlink %s", s->jsonl_path);
 	for (i = 0; i < s->nworkers; i++)
 		worker_stop(&s->workers[i], 0);
 	clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);
@@ -387,11 +394,35 @@ server_start_workers(struct server *s)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* Create the main loop's events and the listener. */
+/* Listen on an inherited descriptor, or bind path (remembered in *bound). */
+static struct evconnlistener *
+server_listen(struct server *s, int fd, const char *path, char **bound)
+{
+	struct evconnlistener	*l;
+
+	if (fd != -1) {
+		s->activated = 1;
+		evutil_make_socket_nonblocking(fd);
+		evutil_make_socket_closeonexec(fd);
+	} else {
+		fd = server_bind(path, &s->gen->set);
+		*bound = xstrdup(path);
+	}
+	l = evconnlistener_new(s->base, server_accept, s,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l == NULL)
+		fatalx("cannot listen on %s", path ? path : "inherited socket");
+	evconnlistener_set_error_cb(l, server_accept_error);
+	return (l);
+}
+
+/* Create the main loop's events and the listeners. */
 static void
 server_setup(struct server *s)
 {
-	int	fd;
+	const struct settings	*set = &s->gen->set;
+	const char		*jpath;
+	int			 raw, jsonl;
 
 	if ((s->base = event_base_new()) == NULL)
 		fatalx("cannot create event base");
@@ -404,18 +435,12 @@ server_setup(struct server *s)
 	evsignal_add(s->ev_hup, NULL);
 	evsignal_add(s->ev_term, NULL);
 	evsignal_add(s->ev_int, NULL);
-	if ((fd = notify_listen_fd()) != -1) {
-		s->activated = 1;
-		evutil_make_socket_nonblocking(fd);
-		evutil_make_socket_closeonexec(fd);
-	} else
-		fd = server_bind(s, &s->gen->set);
-	s->listener = evconnlistener_new(s->base, server_accept, s,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (s->listener == NULL)
-		fatalx("cannot listen on %s", s->activated ?
-		    "the socket passed by systemd" : s->socket_path);
-	evconnlistener_set_error_cb(s->listener, server_accept_error);
+	notify_listen_fds(&raw, &jsonl);
+	s->listener = server_listen(s, raw, s->socket_override ?
+	    s->socket_override : set->socket, &s->socket_path);
+	jpath = s->jsonl_override ? s->jsonl_override : set->jsonl_socket;
+	if (jsonl != -1 || jpath != NULL)
+		s->jlistener = server_listen(s, jsonl, jpath, &s->jsonl_path);
 }
 
 /* Free everything the main thread made, after the workers are joined. */
@@ -429,6 +454,8 @@ server_teardown(struct server *s)
 	free(s->workers);
 	if (s->listener != NULL)
 		evconnlistener_free(s->listener);
+	if (s->jlistener != NULL)
+		evconnlistener_free(s->jlistener);
 	event_free(s->ev_hup);
 	event_free(s->ev_term);
 	event_free(s->ev_int);
@@ -439,6 +466,7 @@ server_teardown(struct server *s)
 	generation_unref(s->gen);
 	pthread_mutex_destroy(&s->gen_lock);
 	free(s->socket_path);
+	free(s->jsonl_path);
 }
 
 /*
@@ -447,13 +475,14 @@ server_teardown(struct server *s)
  */
 int
 server_run(const char *config_path, const char *socket_override,
-    struct generation *gen)
+    const char *jsonl_override, struct generation *gen)
 {
 	struct server	s;
 
 	memset(&s, 0, sizeof s);
 	s.config_path = config_path;
 	s.socket_override = socket_override;
+	s.jsonl_override = jsonl_override;
 	s.gen = gen;
 	pthread_mutex_init(&s.gen_lock, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -462,9 +491,12 @@ server_run(const char *config_path, const char *socket_override,
 		fatalx("libevent has no pthreads support");
 	server_setup(&s);
 	server_start_workers(&s);
-	log_info("listening on %s with %d worker(s), %zu rules from %s",
-	    s.activated ? "the socket passed by systemd" : s.socket_path,
-	    s.nworkers, gen->cfg->nrules, config_path);
+	log_info("listening on %s%s%s with %d worker(s), %zu rules from %s",
+	    s.socket_path ? s.socket_path : "the socket passed by systemd",
+	    s.jlistener ? " and JSON Lines on " : "",
+	    s.jlistener ? (s.jsonl_path ? s.jsonl_path :
+	    "the socket passed by systemd") : "", s.nworkers,
+	    gen->cfg->nrules, config_path);
 	notify_ready("serving");
 	if (notify_enabled())
 		server_status_callback(-1, 0, &s);

@@ -72,6 +72,19 @@ set_socket(struct settings *st, const char *v, char **cause)
 	return (0);
 }
 
+/* jsonl_socket = PATH */
+static int
+set_jsonl_socket(struct settings *st, const char *v, char **cause)
+{
+	if (*v != '/') {
+		*cause = xasprintf("jsonl_socket must be an absolute path");
+		return (-1);
+	}
+	free(st->jsonl_socket);
+	st->jsonl_socket = xstrdup(v);
+	return (0);
+}
+
 /* socket_mode = octal mode */
 static int
 set_socket_mode(struct settings *st, const char *v, char **cause)
@@ -242,6 +255,7 @@ static const struct {
 	int		 repeat;
 } settings_keys[] = {
 	{ "socket", set_socket, 0 },
+	{ "jsonl_socket", set_jsonl_socket, 0 },
 	{ "socket_mode", set_socket_mode, 0 },
 	{ "socket_group", set_socket_group, 0 },
 	{ "workers", set_workers, 0 },
@@ -336,6 +350,7 @@ void
 settings_free(struct settings *st)
 {
 	free(st->socket);
+	free(st->jsonl_socket);
 	free(st->allow_uid);
 	free(st->allow_gid);
 	memset(st, 0, sizeof *st);

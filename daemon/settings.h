@@ -13,6 +13,7 @@ struct config_errors;
 
 struct settings {
 	char		*socket;
+	char		*jsonl_socket;		/* NULL: no JSON Lines socket */
 	mode_t		 socket_mode;
 	int		 has_group;
 	gid_t		 socket_gid;

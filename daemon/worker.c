@@ -32,7 +32,8 @@ worker_wake_callback(evutil_socket_t fd, short events, void *arg)
 {
 	struct worker	*w = arg;
 	struct conn	*c, *next;
-	int		*queue, force;
+	struct handoff	*queue;
+	int		 force;
 	size_t		 i, n;
 
 	(void)fd;
@@ -45,7 +46,7 @@ worker_wake_callback(evutil_socket_t fd, short events, void *arg)
 	force = w->force;
 	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < n; i++)
-		conn_start(w, queue[i]);
+		conn_start(w, queue[i].fd, queue[i].jsonl);
 	free(queue);
 	if (force) {
 		for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
@@ -85,14 +86,15 @@ worker_start(struct worker *w, struct server *s, int index)
 
 /* Hand an accepted descriptor to a worker (from the listener thread). */
 void
-worker_dispatch(struct worker *w, int fd)
+worker_dispatch(struct worker *w, int fd, int jsonl)
 {
 	pthread_mutex_lock(&w->lock);
 	if (w->nqueue == w->qcap) {
 		w->qcap = w->qcap ? w->qcap * 2 : 16;
 		w->queue = xreallocarray(w->queue, w->qcap, sizeof *w->queue);
 	}
-	w->queue[w->nqueue++] = fd;
+	w->queue[w->nqueue].fd = fd;
+	w->queue[w->nqueue++].jsonl = jsonl;
 	pthread_mutex_unlock(&w->lock);
 	event_active(w->wake, EV_READ, 0);
 }

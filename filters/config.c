@@ -251,6 +251,66 @@ config_engine(struct loader *ld, struct config *cfg,
 	}
 }
 
+/* Set a string key of [jsonl]; it may not be empty. */
+static int
+config_jsonl_name(char **dst, const struct cfgkey *k, char **cause)
+{
+	if (*k->value == '\0') {
+		*cause = xasprintf("%s may not be empty", k->key);
+		return (-1);
+	}
+	free(*dst);
+	*dst = xstrdup(k->value);
+	return (0);
+}
+
+/* Take one key of a [jsonl] section. */
+static int
+config_jsonl_key(struct jsonl_conf *jc, const struct cfgkey *k, char **cause)
+{
+	uint64_t	v;
+
+	if (strcmp(k->key, "text_field") == 0)
+		return (config_jsonl_name(&jc->text_field, k, cause));
+	if (strcmp(k->key, "stats_field") == 0)
+		return (config_jsonl_name(&jc->stats_field, k, cause));
+	if (strcmp(k->key, "jsonl_stats") == 0) {
+		if (filter_parse_bool(k->value, &jc->stats) == 0)
+			return (0);
+		*cause = xasprintf("jsonl_stats must be yes or no");
+		return (-1);
+	}
+	if (strcmp(k->key, "max_record") == 0) {
+		if (filter_parse_size(k->value, &v) == 0 && v >= 64 &&
+		    v <= 1024 * 1024 * 1024) {
+			jc->max_record = (size_t)v;
+			return (0);
+		}
+		*cause = xasprintf("max_record must be a size from 64 bytes "
+		    "to 1G");
+		return (-1);
+	}
+	*cause = xasprintf("unknown key %s in [jsonl]", k->key);
+	return (-1);
+}
+
+/* Take the keys of a [jsonl] section. */
+static void
+config_jsonl(struct loader *ld, struct config *cfg,
+    const struct cfgsection *s)
+{
+	char	*cause;
+	size_t	 i;
+
+	for (i = 0; i < s->nkeys; i++) {
+		cause = NULL;
+		if (config_jsonl_key(&cfg->jsonl, &s->keys[i], &cause) != 0)
+			config_error(&ld->ctx, s->keys[i].file, s->keys[i].line,
+			    "%s", cause);
+		free(cause);
+	}
+}
+
 /* Keep the [daemon] keys for the daemon to check and use. */
 static void
 config_daemon(struct config *cfg, struct cfgsection *s)
@@ -369,12 +429,14 @@ config_build(struct loader *ld, struct config *cfg)
 		config_check_repeats(ld, s);
 		if (strcmp(s->name, "engine") == 0)
 			config_engine(ld, cfg, s);
+		else if (strcmp(s->name, "jsonl") == 0)
+			config_jsonl(ld, cfg, s);
 		else if (strncmp(s->name, "filter:", 7) == 0)
 			config_rule(ld, cfg, s);
 		else
 			config_error(&ld->ctx, ld->ctx.path, s->line,
 			    "unknown section [%s] (expected [filter:NAME], "
-			    "[engine] or [daemon])", s->name);
+			    "[engine], [jsonl] or [daemon])", s->name);
 	}
 }
 
@@ -414,6 +476,8 @@ config_free(struct config *cfg)
 		free(cfg->daemon[i].value);
 	}
 	free(cfg->daemon);
+	free(cfg->jsonl.text_field);
+	free(cfg->jsonl.stats_field);
 	free(cfg->path);
 	free(cfg);
 }
@@ -434,6 +498,9 @@ config_load(const char *path, struct config_errors *errs)
 	cfg = xcalloc(1, sizeof *cfg);
 	cfg->path = xstrdup(path);
 	cfg->max_line = CONFIG_MAX_LINE_DEFAULT;
+	cfg->jsonl.text_field = xstrdup("text");
+	cfg->jsonl.stats_field = xstrdup("scrubd");
+	cfg->jsonl.max_record = JSONL_MAX_RECORD_DEFAULT;
 	cfg->refs = 1;
 	ld.ctx.path = cfg->path;
 	ld.ctx.errors = errs;

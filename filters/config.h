@@ -28,11 +28,22 @@ struct config_ctx {
 	struct config_errors	*errors;
 };
 
+/* [jsonl]: how JSON Lines records are read. */
+struct jsonl_conf {
+	char		*text_field;	/* member holding the document */
+	size_t		 max_record;
+	int		 stats;		/* add what cleaning did */
+	char		*stats_field;
+};
+
+#define JSONL_MAX_RECORD_DEFAULT	(64 * 1024 * 1024)
+
 struct config {
 	char		*path;
 	struct rule	*rules;
 	size_t		 nrules;
 	size_t		 max_line;
+	struct jsonl_conf jsonl;
 	struct cfgkey	*daemon;	/* [daemon] keys, for daemon/ */
 	size_t		 ndaemon;
 	unsigned	 refs;

@@ -99,7 +99,7 @@ def test_check_reports_every_error(scrubd, tmp_path):
         "drop-block, blank)",
         f"{conf}:6: bad pattern at offset 2: missing closing parenthesis",
         f"{conf}:7: unknown section [what] (expected [filter:NAME], "
-        "[engine] or [daemon])",
+        "[engine], [jsonl] or [daemon])",
     ]
 
 

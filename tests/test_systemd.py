@@ -26,6 +26,7 @@ def test_install_tree_and_uninstall(tmp_path):
             etc / "scrubd/watermark.patterns",
             prefix / "lib/systemd/system/scrubd.service",
             prefix / "lib/systemd/system/scrubd.socket",
+            prefix / "lib/systemd/system/scrubd-jsonl.socket",
             prefix / "lib/sysusers.d/scrubd.conf",
             prefix / "share/man/man8/scrubd.8",
             prefix / "share/man/man5/scrubd.conf.5"]
@@ -58,6 +59,7 @@ def test_units_verify(tmp_path):
     units = prefix / "lib/systemd/system"
     r = subprocess.run(["systemd-analyze", "verify", "--man=no",
                         str(units / "scrubd.socket"),
+                        str(units / "scrubd-jsonl.socket"),
                         str(units / "scrubd.service")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=60)
@@ -89,6 +91,25 @@ def test_socket_activation(tmp_path):
         assert d.stop() == 0, d.logtext()
     # The socket file belongs to the activator, not to scrubd.
     assert os.path.exists(d.sock)
+
+
+def test_socket_activation_with_jsonl(tmp_path):
+    d = Daemon(tmp_path)
+    jsock = str(tmp_path / "jsonl.sock")
+    d.start(wait=False, socket_arg=False,
+            prefix=["systemd-socket-activate", "-l", d.sock, "-l", jsock,
+                    "--fdname=scrubd.socket:jsonl"])
+    try:
+        d.wait_log("Listening on")
+        assert d.socat(b"a##paidend##\n") == b"a\n"
+        d.wait_log("and JSON Lines on the socket passed by systemd")
+        r = subprocess.run(["socat", "-t", "30", "-",
+                            f"UNIX-CONNECT:{jsock}"],
+                           input=b'{"text":"b##paidend##"}\n',
+                           stdout=subprocess.PIPE, timeout=60)
+        assert r.stdout == b'{"text":"b"}\n'
+    finally:
+        assert d.stop() == 0, d.logtext()
 
 
 def notifications(sock, until):
