@@ -4,6 +4,7 @@
 #   make deps     install the Debian packages the build and tests need
 #   make test     deps, build, then every test, plain and under ASan+UBSan
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
+#   make bench    deps, build, print the benchmark table
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
@@ -38,7 +39,7 @@ DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 TOOL_BINS  = $(BUILD)/chunkfeed
 
-.PHONY: all deps test check run clean install uninstall
+.PHONY: all deps test check run bench clean install uninstall
 all: $(BUILD)/scrubd
 
 $(BUILD)/%.o: %.c $(wildcard filters/*.h daemon/*.h)
@@ -57,6 +58,14 @@ $(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libscrub.a
 
 $(BUILD)/chunkfeed: $(BUILD)/tests/chunkfeed.o $(BUILD)/libscrub.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+# Benchmarks: one table, every figure from this run (see README).
+bench: deps
+	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo
+	bash bench/run.sh $(BUILD)
 
 # Install the Debian packages that are missing (apt-get when root).
 deps:

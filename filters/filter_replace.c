@@ -299,6 +299,11 @@ replace_line(struct stage *st, const struct line *l)
 	uint64_t		 n;
 	int			 bol, more = (l->flags & LINE_MORE) != 0;
 
+	if (l->flags == 0 && !patterns_may_match(&((struct replace_conf *)
+	    st->rule->conf)->pat, l->data, l->len)) {
+		stage_next(st, l);	/* a whole line no pattern can match */
+		return;
+	}
 	if (s->carry.len != 0) {
 		buf_append(&s->carry, l->data, l->len);
 		run.s = s->carry.data;

@@ -1,4 +1,5 @@
 /* Pattern lists: collect, compile (JIT with interpreter fallback), match. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,251 @@ patterns_join(const struct patterns *p, size_t *len)
 	return (s);
 }
 
+/* Bytes in the UTF-8 character starting with byte c (1 if invalid). */
+static size_t
+pattern_utf8_len(unsigned char c)
+{
+	if (c >= 0xf0 && c < 0xf8)
+		return (4);
+	if (c >= 0xe0)
+		return (c < 0xf0 ? 3 : 1);
+	if (c >= 0xc0)
+		return (2);
+	return (1);
+}
+
+/* Bytes of a character class starting at p[i] == '['. */
+static size_t
+pattern_class_len(const char *p, size_t len, size_t i)
+{
+	size_t	j = i + 1;
+
+	if (j < len && p[j] == '^')
+		j++;
+	if (j < len && p[j] == ']')
+		j++;
+	while (j < len && p[j] != ']') {
+		if (p[j] == '\\')
+			j++;
+		else if (p[j] == '[' && j + 1 < len && p[j + 1] == ':') {
+			while (j + 1 < len && !(p[j] == ':' && p[j + 1] == ']'))
+				j++;
+			j++;
+		}
+		j++;
+	}
+	return (j + 1 - i);
+}
+
+/*
+ * Read the atom at p[i]: its length, and whether it is one literal
+ * character outside any group.  0 means "beyond this simple reading".
+ */
+static size_t
+pattern_atom(const char *p, size_t len, size_t i, int *depth, int *lit)
+{
+	unsigned char	c = (unsigned char)p[i], d;
+
+	*lit = 0;
+	if (c == '\\') {
+		if (i + 1 >= len)
+			return (0);
+		d = (unsigned char)p[i + 1];
+		if (d >= 0x80)
+			return (0);
+		if (!isalnum(d)) {
+			*lit = (*depth == 0);
+			return (2);
+		}
+		return (strchr("dDsShHvVwWbBAzZGRXKnrtfae", d) ? 2 : 0);
+	}
+	if (c == '[')
+		return (pattern_class_len(p, len, i));
+	if (c == '(') {
+		if (i + 1 < len && (p[i + 1] == '*' || (p[i + 1] == '?' &&
+		    (i + 2 >= len || p[i + 2] != ':'))))
+			return (0);	/* verbs, options, lookaround */
+		(*depth)++;
+		return (i + 1 < len && p[i + 1] == '?' ? 3 : 1);
+	}
+	if (c == ')') {
+		(*depth)--;
+		return (1);
+	}
+	if (c == '|')
+		return (*depth == 0 ? 0 : 1);
+	if (strchr("^$.*+?{", c) != NULL)
+		return (1);
+	*lit = (*depth == 0);
+	return (pattern_utf8_len(c));
+}
+
+/* Bytes of the quantifier at p[i], if any, lazy or possessive suffix too. */
+static size_t
+pattern_quant_len(const char *p, size_t len, size_t i)
+{
+	size_t	j = i;
+
+	if (j >= len || strchr("*+?{", p[j]) == NULL || p[j] == '\0')
+		return (0);
+	if (p[j] == '{')
+		while (j < len && p[j] != '}')
+			j++;
+	j++;
+	if (j < len && (p[j] == '?' || p[j] == '+'))
+		j++;
+	return (j - i);
+}
+
+/*
+ * Find the longest run of literal characters every match of pattern p must
+ * contain: characters outside any group, class or escape, not made
+ * optional by a quantifier.  Returns its length in the pattern and its
+ * offset, or 0 when the pattern is beyond this simple reading (a top-level
+ * '|', inline options, lookaround, \Q quoting, most escapes).  It is only
+ * a necessary condition: PCRE2 still decides.
+ */
+size_t
+pattern_literal(const char *p, size_t len, size_t *off)
+{
+	size_t	i = 0, n, q, start = 0, run = 0, best = 0;
+	int	depth = 0, lit, keep;
+
+	*off = 0;
+	while (i < len) {
+		if ((n = pattern_atom(p, len, i, &depth, &lit)) == 0)
+			return (0);
+		q = pattern_quant_len(p, len, i + n);
+		keep = lit && (q == 0 || p[i + n] == '+');
+		if (keep) {
+			if (run == 0)
+				start = i;
+			run += n;
+		}
+		if (!keep || q != 0) {
+			if (run > best) {
+				best = run;
+				*off = start;
+			}
+			run = 0;
+		}
+		i += n + q;
+	}
+	if (run > best) {
+		best = run;
+		*off = start;
+	}
+	return (best);
+}
+
+#define PATTERN_RARE	10	/* commonness of a byte worth a memchr */
+
+/* How common a byte is in text (Chinese or English); lower is rarer. */
+static int
+pattern_byte_commonness(unsigned char c)
+{
+	if (c >= 0xe4 && c <= 0xe9)
+		return (100);	/* lead bytes of most CJK characters */
+	if (c == ' ' || strchr("etaoinsrhl", c) != NULL)
+		return (90);
+	if (isalpha(c))
+		return (70);
+	if (isdigit(c) || c == ',' || c == '.')
+		return (50);
+	if (c >= 0x80 && c <= 0xbf)
+		return (30);	/* one continuation byte value */
+	return (PATTERN_RARE);
+}
+
+/* The index of the literal's rarest byte (the last of equals). */
+static size_t
+pattern_lit_anchor(const char *s, size_t len)
+{
+	size_t	i, best = 0;
+
+	for (i = 1; i < len; i++) {
+		if (pattern_byte_commonness((unsigned char)s[i]) <=
+		    pattern_byte_commonness((unsigned char)s[best]))
+			best = i;
+	}
+	return (best);
+}
+
+/* Does hay hold the literal?  memchr for its rarest byte, then compare. */
+static int
+pattern_lit_in(const struct pattern_lit *lit, const char *hay, size_t len)
+{
+	const char	*p = hay + lit->anchor, *end = hay + len;
+	const char	*at;
+
+	if (len < lit->len)
+		return (0);
+	end -= lit->len - lit->anchor - 1;
+	while (p < end && (at = memchr(p, lit->s[lit->anchor],
+	    (size_t)(end - p))) != NULL) {
+		if (memcmp(at - lit->anchor, lit->s, lit->len) == 0)
+			return (1);
+		p = at + 1;
+	}
+	return (0);
+}
+
+/*
+ * Set up the prefilter: one literal per pattern, each with a rare byte to
+ * look for, or none at all.  A literal made only of common bytes (CJK
+ * text) is no use: memchr would stop every few bytes, and PCRE2's own JIT
+ * search is faster there.
+ */
+static void
+patterns_prefilter(struct patterns *p)
+{
+	size_t	i, j, off, len, w;
+	char	*lit;
+
+	if (p->caseless || p->n > PATTERN_MAX_LITS)
+		return;
+	for (i = 0; i < p->n; i++) {
+		len = pattern_literal(p->src[i].text, p->src[i].len, &off);
+		if (len < 2) {
+			for (j = 0; j < p->nlits; j++)
+				free(p->lits[j].s);
+			p->nlits = 0;
+			return;
+		}
+		lit = xmalloc(len);
+		for (j = off, w = 0; j < off + len; j++) {
+			if (p->src[i].text[j] == '\\')
+				j++;
+			lit[w++] = p->src[i].text[j];
+		}
+		p->lits[p->nlits].s = lit;
+		p->lits[p->nlits].len = w;
+		p->lits[p->nlits++].anchor = pattern_lit_anchor(lit, w);
+		if (pattern_byte_commonness((unsigned char)
+		    lit[p->lits[p->nlits - 1].anchor]) > PATTERN_RARE) {
+			for (j = 0; j < p->nlits; j++)
+				free(p->lits[j].s);
+			p->nlits = 0;
+			return;
+		}
+	}
+}
+
+/* Can a whole line match at all?  (No literal present: certainly not.) */
+int
+patterns_may_match(const struct patterns *p, const char *s, size_t len)
+{
+	size_t	i;
+
+	if (p->nlits == 0)
+		return (1);
+	for (i = 0; i < p->nlits; i++) {
+		if (pattern_lit_in(&p->lits[i], s, len))
+			return (1);
+	}
+	return (0);
+}
+
 /* JIT-compile for complete and partial matching; say if it was not possible. */
 static void
 patterns_jit(struct patterns *p)
@@ -200,6 +446,7 @@ patterns_compile(struct patterns *p, const char *what, const char *file,
 		lb = 0;
 	p->lookbehind = (size_t)lb * 4;	/* characters to UTF-8 bytes */
 	patterns_jit(p);
+	patterns_prefilter(p);
 }
 
 /* Release the sources and the compiled code. */
@@ -212,6 +459,8 @@ patterns_free(struct patterns *p)
 		free(p->src[i].text);
 		free(p->src[i].file);
 	}
+	for (i = 0; i < p->nlits; i++)
+		free(p->lits[i].s);
 	free(p->src);
 	pcre2_code_free(p->re);
 	memset(p, 0, sizeof *p);
@@ -239,7 +488,12 @@ patterns_exec(const struct patterns *p, pcre2_match_data *md, const char *s,
 {
 	int	rc;
 
-	rc = pcre2_match(p->re, (PCRE2_SPTR)s, len, start, opts, md, NULL);
+	if (p->jit)	/* the JIT fast path: no per-call option checks */
+		rc = pcre2_jit_match(p->re, (PCRE2_SPTR)s, len, start, opts,
+		    md, NULL);
+	else
+		rc = pcre2_match(p->re, (PCRE2_SPTR)s, len, start, opts, md,
+		    NULL);
 	if (rc >= 0)
 		return (PATTERN_MATCH);
 	if (rc == PCRE2_ERROR_PARTIAL)
@@ -254,6 +508,8 @@ int
 patterns_test(const struct patterns *p, pcre2_match_data *md, const char *s,
     size_t len, int more)
 {
+	if (!more && !patterns_may_match(p, s, len))
+		return (0);
 	return (patterns_exec(p, md, s, len, 0, more ? PCRE2_NOTEOL : 0) ==
 	    PATTERN_MATCH);
 }

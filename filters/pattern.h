@@ -23,9 +23,21 @@ struct pattern_src {
 	int	 line;
 };
 
+/* A literal some pattern cannot match without (see pattern_literal()). */
+struct pattern_lit {
+	char	*s;
+	size_t	 len;
+	size_t	 anchor;	/* its rarest byte: searched with memchr */
+};
+
+#define PATTERN_MAX_LITS	8
+
 struct patterns {
 	struct pattern_src	*src;
 	size_t			 n;
+	/* Prefilter: a line holding none of these cannot match (0: none). */
+	struct pattern_lit	 lits[PATTERN_MAX_LITS];
+	size_t			 nlits;
 	int			 caseless;
 	pcre2_code		*re;
 	size_t			 lookbehind;	/* bytes of context kept */
@@ -46,5 +58,8 @@ enum pattern_result	 patterns_exec(const struct patterns *,
 			    uint32_t);
 int			 patterns_test(const struct patterns *,
 			    pcre2_match_data *, const char *, size_t, int);
+int			 patterns_may_match(const struct patterns *,
+			    const char *, size_t);
+size_t			 pattern_literal(const char *, size_t, size_t *);
 
 #endif
