@@ -5,6 +5,7 @@
 #   make test     deps, build, then every test, plain and under ASan+UBSan
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
 #   make bench    deps, build, print the benchmark table
+#   make fuzz     deps, run the libFuzzer targets FUZZ_SECONDS (60) each
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
@@ -18,7 +19,7 @@ CC	?= cc
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
 	   libsystemd-dev libjansson-dev libcmocka-dev systemd man-db groff-base \
-	   socat python3-pytest
+	   clang libclang-rt-14-dev socat python3-pytest
 
 PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd jansson
 WARN	 = -Wall -Wextra -Werror
@@ -39,7 +40,7 @@ DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 TOOL_BINS  = $(BUILD)/chunkfeed
 
-.PHONY: all deps test check run bench clean install uninstall
+.PHONY: all deps test check run bench fuzz fuzz-run clean install uninstall
 all: $(BUILD)/scrubd
 
 $(BUILD)/%.o: %.c $(wildcard filters/*.h daemon/*.h)
@@ -67,6 +68,46 @@ bench: deps
 	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo
 	bash bench/run.sh $(BUILD)
 
+# libFuzzer targets: the engine, the configuration loader, JSON Lines.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = engine config jsonl
+FUZZ_DIR     = build/fuzz
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
+	       -fno-omit-frame-pointer -fsanitize=address,undefined \
+	       -Ifilters -DSCRUBD_ROOT='"$(CURDIR)"' \
+	       $(shell pkg-config --cflags $(PKGS))
+FUZZ_OBJ     = $(ENGINE_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+
+$(FUZZ_DIR)/filters/%.o: filters/%.c $(wildcard filters/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+	    $(shell pkg-config --libs $(PKGS))
+
+# Run every fuzzer FUZZ_SECONDS seconds; new inputs go to build/fuzz/corpus.
+fuzz-run: $(FUZZ_BINS)
+	@rm -rf $(FUZZ_DIR)/seeds
+	@bash tests/fuzz/seeds.sh $(FUZZ_DIR)/seeds
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz_$$t: regressions, then $(FUZZ_SECONDS)s"; \
+		$(FUZZ_DIR)/fuzz_$$t tests/fuzz/regressions/$$t/* || exit 1; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		    -rss_limit_mb=2048 -print_final_stats=1 \
+		    -artifact_prefix=$(FUZZ_DIR)/crash-$$t- \
+		    $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t \
+		    2> $(FUZZ_DIR)/fuzz_$$t.log || \
+		    { tail -40 $(FUZZ_DIR)/fuzz_$$t.log; exit 1; }; \
+		grep -E "stat::number_of_executed_units|Done" \
+		    $(FUZZ_DIR)/fuzz_$$t.log | tail -2; \
+	done
+
+fuzz: deps
+	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 # Install the Debian packages that are missing (apt-get when root).
 deps:
 	@missing=""; \
@@ -91,6 +132,7 @@ check: $(BUILD)/scrubd $(UNIT_BINS) $(TOOL_BINS)
 test: deps
 	$(MAKE) check
 	$(MAKE) BUILD=build/asan SANITIZE=1 check
+	$(MAKE) fuzz-run FUZZ_SECONDS=5
 
 # Run the daemon in the foreground on a local socket with the default rules.
 RUN_SOCKET = $(CURDIR)/build/run/scrubd.sock

@@ -11,7 +11,7 @@ W=$(mktemp -d /tmp/scrubd-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 NCPU=$(nproc)
 
-# The input: dev/ inputs joined with "\n", repeated to at least 100 MiB;
+# The input: dev/ inputs joined with "\n", repeated to at least 500 MiB;
 # the expected output is the expected files joined the same way.
 python3 - "$CORPUS" "$W" <<'PY'
 import glob, sys
@@ -19,7 +19,7 @@ corpus, w = sys.argv[1:]
 ins = sorted(glob.glob(corpus + "/dev/*.in.txt"))
 a = b"\n".join(open(f, "rb").read() for f in ins)
 e = b"\n".join(open(f.replace(".in.", ".expected."), "rb").read() for f in ins)
-n = (100 << 20) // len(a) + 1
+n = (500 << 20) // len(a) + 1
 open(w + "/big.in", "wb").write(b"\n".join([a] * n))
 open(w + "/big.exp", "wb").write(b"\n".join([e] * n))
 PY
@@ -34,9 +34,11 @@ ratio() { python3 -c "print('%.1f' % ($1/$2))"; }
 # Time a command RUNS times on big.in; print the median seconds.
 time_cmd() {
 	for _ in $(seq "$RUNS"); do
-		/usr/bin/time -f %e -o "$W/t" "$@" < "$W/big.in" > "$W/out"
+		t0=$(date +%s%N)
+		"$@" < "$W/big.in" > "$W/out"
+		t1=$(date +%s%N)
 		cmp -s "$W/out" "$W/big.exp" || { echo "WRONG OUTPUT: $*" >&2; exit 1; }
-		cat "$W/t"
+		python3 -c "print(($t1 - $t0) / 1e9)"
 	done | median
 }
 
@@ -61,16 +63,16 @@ echo "scrubd benchmark: $(nproc) CPU(s), $(uname -m), input $(python3 -c "print(
 t_one=$(time_cmd "$B/scrubd" -c conf/scrubd.conf -F)
 t_perl=$(time_cmd perl bench/peer.pl)
 
-# 2. Daemon bulk throughput against the echo server, one worker, 5x input.
+# 2. Daemon bulk throughput against the echo server, one worker.
 conf_with "workers = 1"
 start_server scrubd "$B/scrubd" -c "$W/scrubd.conf" -s "$W/scrubd.sock"
 socat -t 60 - UNIX-CONNECT:"$W/scrubd.sock" < "$W/big.in" | cmp -s - "$W/big.exp" || { echo "daemon output wrong" >&2; exit 1; }
-t_d=$(for _ in $(seq "$RUNS"); do "$B/bench/client" stream "$W/scrubd.sock" "$W/big.in" 5 | awk '{print $3}'; done | median)
+t_d=$(for _ in $(seq "$RUNS"); do "$B/bench/client" stream "$W/scrubd.sock" "$W/big.in" 1 | awk '{print $3}'; done | median)
 lat_s=()
 for c in 1 16 256; do lat_s+=("$("$B/bench/client" latency "$W/scrubd.sock" "$W/doc8k.in" $c "$SECS")"); done
 stop_server
 start_server echo "$B/bench/echo" "$W/echo.sock"
-t_e=$(for _ in $(seq "$RUNS"); do "$B/bench/client" stream "$W/echo.sock" "$W/big.in" 5 | awk '{print $3}'; done | median)
+t_e=$(for _ in $(seq "$RUNS"); do "$B/bench/client" stream "$W/echo.sock" "$W/big.in" 1 | awk '{print $3}'; done | median)
 lat_e=()
 for c in 1 16 256; do lat_e+=("$("$B/bench/client" latency "$W/echo.sock" "$W/doc8k.in" $c "$SECS")"); done
 stop_server
@@ -106,7 +108,7 @@ stop_server
 f() { echo "$1" | awk -v k="$2" '{print $k}'; }
 printf '\n%-44s %14s %14s %10s %s\n' "measure" "scrubd" "peer" "ratio" "target"
 printf '%-44s %14s %14s %10s %s\n' "one-shot throughput, MB/s (peer: perl)" "$(rate "$MB" "$t_one")" "$(rate "$MB" "$t_perl")" "$(ratio "$t_perl" "$t_one")x" ">= 15x"
-printf '%-44s %14s %14s %10s %s\n' "daemon bulk, 1 worker, MB/s (peer: echo)" "$(rate "$MB*5" "$t_d")" "$(rate "$MB*5" "$t_e")" "$(python3 -c "print('%.2f' % ($t_e/$t_d))")" ">= 0.6"
+printf '%-44s %14s %14s %10s %s\n' "daemon bulk, 1 worker, MB/s (peer: echo)" "$(rate "$MB" "$t_d")" "$(rate "$MB" "$t_e")" "$(python3 -c "print('%.2f' % ($t_e/$t_d))")" ">= 0.6"
 i=0
 for c in 1 16 256; do
 	printf '%-44s %14s %14s %10s %s\n' "8 KB docs/s at $c client(s) (peer: echo)" "$(f "${lat_s[$i]}" 2)" "$(f "${lat_e[$i]}" 2)" "$(python3 -c "print('%.2f' % ($(f "${lat_s[$i]}" 2)/$(f "${lat_e[$i]}" 2)))")" ""

@@ -1,4 +1,6 @@
 /* Pattern lists: collect, compile (JIT with interpreter fallback), match. */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "xmalloc.h"
 
 #define PATTERN_COMPILE_FLAGS	(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
+#define PATTERN_FILE_MAX	(16 * 1024 * 1024)	/* patterns_file size */
 
 /* Add one pattern with the place it was written. */
 static void
@@ -32,15 +35,23 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 static int
 patterns_load_file(struct patterns *p, const char *path, char **cause)
 {
-	FILE	*f;
-	char	*line = NULL;
-	size_t	 cap = 0;
-	ssize_t	 n;
-	int	 lineno = 0, added = 0;
+	struct stat	 sb;
+	FILE		*f;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	int		 lineno = 0, added = 0;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		*cause = xasprintf("cannot open patterns file %s: %s", path,
 		    strerror(errno));
+		return (-1);
+	}
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > PATTERN_FILE_MAX) {
+		*cause = xasprintf("patterns file %s is not a regular file of "
+		    "at most %d bytes", path, PATTERN_FILE_MAX);
+		fclose(f);
 		return (-1);
 	}
 	while ((n = getline(&line, &cap, f)) != -1) {

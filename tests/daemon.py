@@ -30,6 +30,7 @@ class Daemon:
 
     def start(self, wait=True, env=None, prefix=(), socket_arg=True):
         self.log = open(self.logpath, "ab")
+        self.log_start = self.logpath.stat().st_size
         sock = ["-s", self.sock] if socket_arg else []
         self.proc = subprocess.Popen(
             list(prefix) + [str(BUILD / "scrubd"), "-c", str(self.conf)]
@@ -43,7 +44,8 @@ class Daemon:
         """Wait until the log says the daemon listens."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if b"listening on" in self.logpath.read_bytes():
+            if b"listening on" in \
+                    self.logpath.read_bytes()[self.log_start:]:
                 return
             assert self.proc.poll() is None, self.logtext()
             time.sleep(0.02)
