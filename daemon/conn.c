@@ -62,16 +62,26 @@ conn_free_callback(evutil_socket_t fd, short events, void *arg)
 void
 conn_close(struct conn *c, const char *how)
 {
+	double	secs = conn_elapsed(c);
+
 	if (c->closing)
 		return;
 	c->closing = 1;
 	c->ok = strcmp(how, "ok") == 0;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	if (!c->eof) {
+		/* Let rules release what they hold, so the books balance. */
+		c->muted = 1;
+		stream_finish(c->stream);
+	}
 	log_info("conn id=%llu proto=%s end=%s in=%llu out=%llu "
-	    "duration=%.3fs", (unsigned long long)c->id,
+	    "lines_dropped=%llu duration=%.3fs", (unsigned long long)c->id,
 	    c->jsonl ? "jsonl" : "raw", how, (unsigned long long)c->bytes_in,
-	    (unsigned long long)c->bytes_out, conn_elapsed(c));
+	    (unsigned long long)c->bytes_out,
+	    (unsigned long long)stream_lines_dropped(c->stream), secs);
+	metrics_finish(&c->worker->metrics, c->stream, c->bytes_in,
+	    c->bytes_out, secs, metrics_reason_of(how));
 	event_base_once(c->worker->base, -1, EV_TIMEOUT, conn_free_callback,
 	    c, NULL);
 }
@@ -83,7 +93,8 @@ conn_sink_write(void *arg, const char *p, size_t len)
 	struct conn	*c = arg;
 
 	c->bytes_out += len;
-	evbuffer_add(bufferevent_get_output(c->bev), p, len);
+	if (!c->muted)
+		evbuffer_add(bufferevent_get_output(c->bev), p, len);
 }
 
 /* Feed what was read to the stream; -1 if max_document was exceeded. */
@@ -219,6 +230,7 @@ conn_start(struct worker *w, int fd, int jsonl)
 	    STREAM_RAW);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
+	metrics_connection(&w->metrics);
 	tv.tv_sec = c->gen->set.idle_timeout_ms / 1000;
 	tv.tv_usec = (c->gen->set.idle_timeout_ms % 1000) * 1000;
 	hw = c->gen->set.output_high_water;

@@ -14,10 +14,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: scrubd [-v] [-c FILE] [-s SOCKET] [-J SOCKET]   run the "
-	    "daemon in the foreground\n"
-	    "       scrubd [-v] [-c FILE] -F [-j] [FILE...]         clean "
-	    "files or stdin to stdout\n"
+	    "usage: scrubd [-v] [-c FILE] [-s SOCKET] [-J SOCKET] [-M ADDR]\n"
+	    "                                  run the daemon in the "
+	    "foreground\n"
+	    "       scrubd [-v] [-c FILE] -F [-j] [FILE...]\n"
+	    "                                  clean files or stdin to "
+	    "stdout\n"
+	    "       scrubd [-c FILE] -F --explain [FILE...]\n"
+	    "                                  show what each rule removes\n"
 	    "       scrubd [-c FILE] -t                    check the "
 	    "configuration\n"
 	    "       scrubd -h | -V\n"
@@ -26,6 +30,10 @@ usage(FILE *f)
 	    "  -s SOCKET  listen on this UNIX socket instead of [daemon] "
 	    "socket\n"
 	    "  -J SOCKET  also serve JSON Lines on this UNIX socket\n"
+	    "  -M ADDR    serve /metrics and /healthz on unix:PATH or "
+	    "HOST:PORT\n"
+	    "  --explain  with -F: print each line a rule drops or changes, "
+	    "and totals\n"
 	    "  -F         one-shot mode: each FILE (or stdin) is one "
 	    "document\n"
 	    "  -j         with -F: the input is JSON Lines, text in a field\n"
@@ -89,22 +97,31 @@ main(int argc, char **argv)
 	static const struct option	 longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "explain", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*path = CONFIG_DEFAULT_PATH;
 	const char			*sock = NULL, *jsock = NULL;
+	const char			*maddr = NULL;
 	struct generation		*g;
 	int				 ch, check = 0, oneshot = 0, jsonl = 0;
+	int				 explain = 0;
 	int				 verbose = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:FhjJ:s:tvV", longopts,
+	while ((ch = getopt_long(argc, argv, "c:FhjJ:M:s:tvV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
+		case 'E':
+			explain = 1;
+			break;
 		case 'F':
 			oneshot = 1;
+			break;
+		case 'M':
+			maddr = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -134,7 +151,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if ((!oneshot && argc != 0) || (jsonl && !oneshot)) {
+	if ((!oneshot && argc != 0) || ((jsonl || explain) && !oneshot) ||
+	    (jsonl && explain)) {
 		usage(stderr);
 		return (2);
 	}
@@ -146,9 +164,12 @@ main(int argc, char **argv)
 		return (0);
 	}
 	if (oneshot) {
-		rc = oneshot_run(g->cfg, argv, argc, jsonl);
+		if (explain)
+			rc = explain_run(g->cfg, argv, argc);
+		else
+			rc = oneshot_run(g->cfg, argv, argc, jsonl);
 		generation_unref(g);
 		return (rc);
 	}
-	return (server_run(path, sock, jsock, g));
+	return (server_run(path, sock, jsock, maddr, g));
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "metrics.h"
 #include "settings.h"
 
 #define SCRUBD_VERSION	"0.2.0"
@@ -20,6 +21,7 @@ struct engine;
 struct event;
 struct event_base;
 struct evconnlistener;
+struct evhttp;
 struct server;
 
 /* One configuration generation: rules and daemon settings, read-only. */
@@ -44,6 +46,7 @@ struct conn {
 	int			 eof;		/* client finished writing */
 	int			 paused;	/* reading stopped: slow reader */
 	int			 closing;
+	int			 muted;		/* closed: output goes nowhere */
 	int			 ok;		/* document served in full */
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -71,6 +74,7 @@ struct worker {
 	int			 done;		/* loop has exited */
 	struct conns		 conns;
 	size_t			 nconns;
+	struct metrics		 metrics;	/* this worker's counters */
 };
 
 /* The daemon: listener, signals, current generation and the workers. */
@@ -100,6 +104,12 @@ struct server {
 	uint64_t		 next_id;	/* atomic */
 	uint64_t		 served;	/* documents finished, atomic */
 	int			 stopping;
+	const char		*metrics_override;
+	struct evhttp		*http;		/* /metrics and /healthz */
+	char			*metrics_path;
+	struct metrics		 metrics;	/* main thread's counters */
+	uint64_t		 reloads_ok;
+	uint64_t		 reloads_failed;
 };
 
 /* main.c */
@@ -115,12 +125,16 @@ void		 notify_stopping(const char *);
 void		 notify_status(const char *);
 void		 notify_listen_fds(int *, int *);
 
+/* explain.c */
+int		 explain_run(const struct config *, char **, int);
+
 /* oneshot.c */
 int		 oneshot_run(const struct config *, char **, int, int);
 
 /* server.c */
 int		 server_run(const char *, const char *, const char *,
-		    struct generation *);
+		    const char *, struct generation *);
+int		 server_bind(const char *, const struct settings *);
 struct generation *server_generation(struct server *);
 void		 server_conn_gone(struct server *, int);
 

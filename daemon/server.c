@@ -119,7 +119,7 @@ server_check_path(const char *path)
 }
 
 /* Create, bind and listen on a UNIX socket; returns the descriptor. */
-static int
+int
 server_bind(const char *path, const struct settings *set)
 {
 	struct sockaddr_un	 sun;
@@ -160,6 +160,7 @@ server_peer_allowed(const struct settings *set, int fd)
 	if (set->nallow_uid == 0 && set->nallow_gid == 0)
 		return (1);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		/* Refused below, counted as refused_peer. */
 		log_warn("SO_PEERCRED: refusing connection");
 		return (0);
 	}
@@ -188,10 +189,13 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 	(void)salen;
 	g = server_generation(s);
 	ok = server_peer_allowed(&g->set, fd);
+	if (!ok)
+		metrics_error(&s->metrics, METRICS_REFUSED_PEER);
 	active = __atomic_load_n(&s->active, __ATOMIC_RELAXED);
 	if (ok && active >= g->set.max_connections) {
 		log_warnx("max_connections (%d) reached: closing new "
 		    "connection", g->set.max_connections);
+		metrics_error(&s->metrics, METRICS_MAX_CONNECTIONS);
 		ok = 0;
 	}
 	generation_unref(g);
@@ -212,6 +216,7 @@ server_accept_error(struct evconnlistener *l, void *arg)
 	struct timeval	 tv = { 0, SERVER_RESUME_MS * 1000 };
 	int		 err = EVUTIL_SOCKET_ERROR();
 
+	metrics_error(&s->metrics, METRICS_ACCEPT);
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
 	    err != ENOMEM) {
 		log_warnx("accept: %s", evutil_socket_error_to_string(err));
@@ -257,6 +262,7 @@ server_reload(struct server *s)
 		log_warnx("reload failed: %zu error(s); keeping generation "
 		    "%llu", errs.n, (unsigned long long)s->gen->number);
 		config_errors_free(&errs);
+		s->reloads_failed++;
 		notify_ready("reload refused: configuration has errors, "
 		    "old rules kept");
 		return;
@@ -271,6 +277,7 @@ server_reload(struct server *s)
 	log_info("reload done: generation %llu, %zu rules",
 	    (unsigned long long)g->number, g->cfg->nrules);
 	generation_unref(old);
+	s->reloads_ok++;
 	notify_ready("reload done: new configuration taken");
 }
 
@@ -421,7 +428,8 @@ static void
 server_setup(struct server *s)
 {
 	const struct settings	*set = &s->gen->set;
-	const char		*jpath;
+	const char		*jpath, *maddr;
+	char			*cause = NULL;
 	int			 raw, jsonl;
 
 	if ((s->base = event_base_new()) == NULL)
@@ -441,6 +449,9 @@ server_setup(struct server *s)
 	jpath = s->jsonl_override ? s->jsonl_override : set->jsonl_socket;
 	if (jsonl != -1 || jpath != NULL)
 		s->jlistener = server_listen(s, jsonl, jpath, &s->jsonl_path);
+	maddr = s->metrics_override ? s->metrics_override : set->metrics;
+	if (maddr != NULL && metrics_listen(s, maddr, &cause) != 0)
+		fatalx("%s", cause);
 }
 
 /* Free everything the main thread made, after the workers are joined. */
@@ -452,6 +463,8 @@ server_teardown(struct server *s)
 	for (i = 0; i < s->nworkers; i++)
 		worker_join(&s->workers[i]);
 	free(s->workers);
+	metrics_stop(s);
+	metrics_free(&s->metrics);
 	if (s->listener != NULL)
 		evconnlistener_free(s->listener);
 	if (s->jlistener != NULL)
@@ -475,11 +488,14 @@ server_teardown(struct server *s)
  */
 int
 server_run(const char *config_path, const char *socket_override,
-    const char *jsonl_override, struct generation *gen)
+    const char *jsonl_override, const char *metrics_override,
+    struct generation *gen)
 {
 	struct server	s;
 
 	memset(&s, 0, sizeof s);
+	metrics_init(&s.metrics);
+	s.metrics_override = metrics_override;
 	s.config_path = config_path;
 	s.socket_override = socket_override;
 	s.jsonl_override = jsonl_override;

@@ -81,7 +81,21 @@ set_jsonl_socket(struct settings *st, const char *v, char **cause)
 		return (-1);
 	}
 	free(st->jsonl_socket);
+	free(st->metrics);
 	st->jsonl_socket = xstrdup(v);
+	return (0);
+}
+
+/* metrics = unix:PATH | HOST:PORT */
+static int
+set_metrics(struct settings *st, const char *v, char **cause)
+{
+	if (strncmp(v, "unix:/", 6) != 0 && strchr(v, ':') == NULL) {
+		*cause = xasprintf("metrics must be unix:PATH or HOST:PORT");
+		return (-1);
+	}
+	free(st->metrics);
+	st->metrics = xstrdup(v);
 	return (0);
 }
 
@@ -256,6 +270,7 @@ static const struct {
 } settings_keys[] = {
 	{ "socket", set_socket, 0 },
 	{ "jsonl_socket", set_jsonl_socket, 0 },
+	{ "metrics", set_metrics, 0 },
 	{ "socket_mode", set_socket_mode, 0 },
 	{ "socket_group", set_socket_group, 0 },
 	{ "workers", set_workers, 0 },
@@ -351,6 +366,7 @@ settings_free(struct settings *st)
 {
 	free(st->socket);
 	free(st->jsonl_socket);
+	free(st->metrics);
 	free(st->allow_uid);
 	free(st->allow_gid);
 	memset(st, 0, sizeof *st);

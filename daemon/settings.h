@@ -14,6 +14,7 @@ struct config_errors;
 struct settings {
 	char		*socket;
 	char		*jsonl_socket;		/* NULL: no JSON Lines socket */
+	char		*metrics;		/* unix:PATH or HOST:PORT */
 	mode_t		 socket_mode;
 	int		 has_group;
 	gid_t		 socket_gid;

@@ -77,6 +77,7 @@ worker_start(struct worker *w, struct server *s, int index)
 	w->index = index;
 	TAILQ_INIT(&w->conns);
 	pthread_mutex_init(&w->lock, NULL);
+	metrics_init(&w->metrics);
 	if ((w->base = event_base_new()) == NULL)
 		fatalx("worker %d: cannot create event base", index);
 	w->wake = event_new(w->base, -1, 0, worker_wake_callback, w);
@@ -126,6 +127,7 @@ worker_join(struct worker *w)
 	event_base_free(w->base);
 	pthread_mutex_destroy(&w->lock);
 	free(w->queue);
+	metrics_free(&w->metrics);
 }
 
 /* A connection of this worker was freed: the worker may now exit. */

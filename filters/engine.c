@@ -25,6 +25,8 @@ struct engine {
 	uint64_t		 lineno;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
+	engine_observer		 observer;	/* NULL unless --explain */
+	void			*observer_arg;
 };
 
 /* Create a stream over a configuration; cfg must outlive the engine. */
@@ -99,12 +101,49 @@ stage_next(struct stage *st, const struct line *l)
 	engine_deliver(st->engine, st->index + 1, l);
 }
 
+/* Tell the observer, if any, what a stage did. */
+static void
+stage_report(struct stage *st, enum engine_event_kind kind,
+    const struct line *l, const char *after, size_t alen)
+{
+	struct engine		*e = st->engine;
+	struct engine_event	 ev;
+
+	if (e->observer == NULL)
+		return;
+	ev.kind = kind;
+	ev.rule = st->rule;
+	ev.lineno = l->lineno;
+	ev.before = l->data;
+	ev.blen = l->len;
+	ev.after = after;
+	ev.alen = alen;
+	e->observer(e->observer_arg, &ev);
+}
+
 /* Record that a stage dropped a line (counted once, at its last piece). */
 void
 stage_drop(struct stage *st, const struct line *l)
 {
 	if ((l->flags & LINE_MORE) == 0)
 		st->stats.lines_dropped++;
+	stage_report(st, ENGINE_DROPPED, l, NULL, 0);
+}
+
+/* Record that a stage rewrote a whole line (for the observer only). */
+void
+stage_changed(struct stage *st, const struct line *l, const char *after,
+    size_t alen)
+{
+	stage_report(st, ENGINE_CHANGED, l, after, alen);
+}
+
+/* Be told of every line a rule drops or changes. */
+void
+engine_observe(struct engine *e, engine_observer fn, void *arg)
+{
+	e->observer = fn;
+	e->observer_arg = arg;
 }
 
 /*

@@ -22,6 +22,21 @@ struct sink {
 
 struct engine;
 
+/* What a rule did to a line, for --explain. */
+enum engine_event_kind { ENGINE_DROPPED, ENGINE_CHANGED };
+
+struct engine_event {
+	enum engine_event_kind	 kind;
+	const struct rule	*rule;
+	uint64_t		 lineno;
+	const char		*before;	/* the line (or piece) as it came */
+	size_t			 blen;
+	const char		*after;		/* CHANGED: what the rule made */
+	size_t			 alen;
+};
+
+typedef void (*engine_observer)(void *, const struct engine_event *);
+
 struct engine		*engine_new(const struct config *, const struct sink *);
 void			 engine_feed(struct engine *, const char *, size_t);
 void			 engine_finish(struct engine *);
@@ -33,5 +48,6 @@ const struct rule	*engine_rule(const struct engine *, size_t);
 uint64_t		 engine_bytes_in(const struct engine *);
 uint64_t		 engine_bytes_out(const struct engine *);
 void			 engine_emit(struct engine *, const struct line *);
+void			 engine_observe(struct engine *, engine_observer, void *);
 
 #endif

@@ -85,6 +85,8 @@ const struct filter_type	*filter_type_find(const char *);
 const char			*filter_type_names(void);
 void				 stage_next(struct stage *, const struct line *);
 void				 stage_drop(struct stage *, const struct line *);
+void				 stage_changed(struct stage *, const struct line *,
+				    const char *, size_t);
 int				 line_is_blank(const char *, size_t);
 int				 filter_parse_bool(const char *, int *);
 int				 filter_parse_size(const char *, uint64_t *);

@@ -283,8 +283,11 @@ replace_end(struct stage *st, const struct line *l, struct replace_run *run)
 		stage_drop(st, l);
 	else if (!s->changed && !s->sent && s->carry.len == 0)
 		stage_next(st, l);	/* untouched: no copy */
-	else
+	else {
+		if (s->changed && !s->sent && s->carry.len == 0)
+			stage_changed(st, l, p, len);
 		replace_send(st, l, p, len, 0);
+	}
 	buf_reset(&s->carry);
 	s->carry_done = 0;
 	s->sent = s->changed = 0;

@@ -29,6 +29,7 @@ struct jsonl {
 	uint64_t		 lineno;
 	uint64_t		 records;
 	uint64_t		 errors;
+	struct rule_stats	*totals;	/* per rule, over all records */
 };
 
 /* Where a member's value lies in the record's bytes. */
@@ -58,6 +59,7 @@ jsonl_new(const struct config *cfg, const struct sink *sink)
 	text.write = jsonl_text_write;
 	text.arg = &j->text;
 	j->engine = engine_new(cfg, &text);
+	j->totals = xcalloc(engine_nstages(j->engine) + 1, sizeof *j->totals);
 	return (j);
 }
 
@@ -68,6 +70,7 @@ jsonl_free(struct jsonl *j)
 	if (j == NULL)
 		return;
 	engine_free(j->engine);
+	free(j->totals);
 	buf_free(&j->line);
 	buf_free(&j->text);
 	buf_free(&j->out);
@@ -237,6 +240,22 @@ jsonl_stats(struct jsonl *j, size_t in)
 	return (o);
 }
 
+/* Add the last record's per-rule figures to the stream's totals. */
+static void
+jsonl_add_stats(struct jsonl *j)
+{
+	const struct rule_stats	*rs;
+	size_t			 i;
+
+	for (i = 0; i < engine_nstages(j->engine); i++) {
+		rs = engine_stats(j->engine, i);
+		j->totals[i].matches += rs->matches;
+		j->totals[i].lines_dropped += rs->lines_dropped;
+		j->totals[i].bytes_in += rs->bytes_in;
+		j->totals[i].bytes_out += rs->bytes_out;
+	}
+}
+
 /* Clean the text of a valid record and write the spliced row. */
 static void
 jsonl_clean(struct jsonl *j, const char *rec, size_t len, const char *text,
@@ -251,6 +270,7 @@ jsonl_clean(struct jsonl *j, const char *rec, size_t len, const char *text,
 	buf_reset(&j->text);
 	engine_feed(j->engine, text, tlen);
 	engine_finish(j->engine);
+	jsonl_add_stats(j);
 	sp = jsonl_find(rec, len, jc->text_field);
 	v = json_stringn(j->text.data ? j->text.data : "", j->text.len);
 	if (!sp.found || v == NULL) {
@@ -390,6 +410,20 @@ uint64_t
 jsonl_records(const struct jsonl *j)
 {
 	return (j->records);
+}
+
+/* The engine records are cleaned with (for rule names). */
+const struct engine *
+jsonl_engine(const struct jsonl *j)
+{
+	return (j->engine);
+}
+
+/* Rule i's figures summed over every record so far. */
+const struct rule_stats *
+jsonl_rule_stats(const struct jsonl *j, size_t i)
+{
+	return (&j->totals[i]);
 }
 
 /* Error rows written so far. */

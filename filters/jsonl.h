@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 struct config;
+struct engine;
+struct rule_stats;
 struct sink;
 struct jsonl;
 
@@ -20,5 +22,7 @@ void		 jsonl_finish(struct jsonl *);
 void		 jsonl_free(struct jsonl *);
 uint64_t	 jsonl_records(const struct jsonl *);
 uint64_t	 jsonl_errors(const struct jsonl *);
+const struct engine *jsonl_engine(const struct jsonl *);
+const struct rule_stats *jsonl_rule_stats(const struct jsonl *, size_t);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "engine.h"
+#include "filter.h"
 #include "jsonl.h"
 #include "stream.h"
 #include "xmalloc.h"
@@ -46,6 +47,55 @@ stream_finish(struct stream *s)
 		jsonl_finish(s->jsonl);
 	else
 		engine_finish(s->engine);
+}
+
+/* The engine whose rules this stream runs. */
+static const struct engine *
+stream_engine(const struct stream *s)
+{
+	return (s->kind == STREAM_JSONL ? jsonl_engine(s->jsonl) : s->engine);
+}
+
+/* Number of rules. */
+size_t
+stream_nrules(const struct stream *s)
+{
+	return (engine_nstages(stream_engine(s)));
+}
+
+/* Name of rule i. */
+const char *
+stream_rule_name(const struct stream *s, size_t i)
+{
+	return (engine_rule(stream_engine(s), i)->name);
+}
+
+/* What rule i did over the whole stream. */
+const struct rule_stats *
+stream_rule_stats(const struct stream *s, size_t i)
+{
+	if (s->kind == STREAM_JSONL)
+		return (jsonl_rule_stats(s->jsonl, i));
+	return (engine_stats(s->engine, i));
+}
+
+/* Documents in the stream: one, or one per JSON Lines record. */
+uint64_t
+stream_documents(const struct stream *s)
+{
+	return (s->kind == STREAM_JSONL ? jsonl_records(s->jsonl) : 1);
+}
+
+/* Lines dropped by every rule. */
+uint64_t
+stream_lines_dropped(const struct stream *s)
+{
+	uint64_t	n = 0;
+	size_t		i;
+
+	for (i = 0; i < stream_nrules(s); i++)
+		n += stream_rule_stats(s, i)->lines_dropped;
+	return (n);
 }
 
 /* Free the stream. */

@@ -3,8 +3,10 @@
 #define STREAM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
+struct rule_stats;
 struct sink;
 struct stream;
 
@@ -15,5 +17,10 @@ struct stream	*stream_new(const struct config *, const struct sink *,
 void		 stream_feed(struct stream *, const char *, size_t);
 void		 stream_finish(struct stream *);
 void		 stream_free(struct stream *);
+size_t		 stream_nrules(const struct stream *);
+const char	*stream_rule_name(const struct stream *, size_t);
+const struct rule_stats *stream_rule_stats(const struct stream *, size_t);
+uint64_t	 stream_documents(const struct stream *);
+uint64_t	 stream_lines_dropped(const struct stream *);
 
 #endif
