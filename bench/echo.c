@@ -19,6 +19,7 @@
 #include <event2/listener.h>
 
 #define ECHO_HIGH_WATER	(4 * 1024 * 1024)
+#define ECHO_IO_MAX	(256 * 1024)	/* as scrubd: per read(2)/write(2) */
 
 /* Move input to output; stop reading while the peer is slow. */
 static void
@@ -79,6 +80,8 @@ echo_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_setcb(bev, echo_read_callback, echo_write_callback,
 	    echo_event_callback, eof);
 	bufferevent_setwatermark(bev, EV_WRITE, ECHO_HIGH_WATER / 2, 0);
+	bufferevent_set_max_single_read(bev, ECHO_IO_MAX);
+	bufferevent_set_max_single_write(bev, ECHO_IO_MAX);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 

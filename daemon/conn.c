@@ -26,6 +26,8 @@
 #include "xmalloc.h"
 
 #define CONN_PEEK_VECS	16
+#define CONN_SPACE	(64 * 1024)	/* output reserved at a time */
+#define CONN_IO_MAX	(256 * 1024)	/* per read(2)/write(2); libevent: 16K */
 
 /* Seconds since the connection started. */
 static double
@@ -86,15 +88,43 @@ conn_close(struct conn *c, const char *how)
 	    c, NULL);
 }
 
-/* The engine's sink: queue cleaned bytes for the client. */
+/* Hand the bytes written into reserved output space to libevent. */
+static void
+conn_commit(struct conn *c)
+{
+	if (c->space.iov_base == NULL)
+		return;
+	c->space.iov_len = c->space_used;
+	evbuffer_commit_space(bufferevent_get_output(c->bev), &c->space, 1);
+	c->space.iov_base = NULL;
+	c->space_used = 0;
+}
+
+/*
+ * The engine's sink: copy cleaned bytes straight into space reserved in
+ * the output buffer, committed once per read; no libevent call per line.
+ */
 static void
 conn_sink_write(void *arg, const char *p, size_t len)
 {
 	struct conn	*c = arg;
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
 
 	c->bytes_out += len;
-	if (!c->muted)
-		evbuffer_add(bufferevent_get_output(c->bev), p, len);
+	if (c->muted)
+		return;
+	if (c->space.iov_base != NULL &&
+	    c->space_used + len > c->space.iov_len)
+		conn_commit(c);
+	if (len > CONN_SPACE) {
+		evbuffer_add(out, p, len);
+		return;
+	}
+	if (c->space.iov_base == NULL &&
+	    evbuffer_reserve_space(out, CONN_SPACE, &c->space, 1) < 1)
+		fatalx("cannot reserve output space");
+	memcpy((char *)c->space.iov_base + c->space_used, p, len);
+	c->space_used += len;
 }
 
 /* Feed what was read to the stream; -1 if max_document was exceeded. */
@@ -134,10 +164,12 @@ conn_read_callback(struct bufferevent *bev, void *arg)
 
 	while (evbuffer_get_length(in) != 0) {
 		if (conn_feed(c, in) != 0) {
+			conn_commit(c);
 			conn_close(c, "max-document");
 			return;
 		}
 	}
+	conn_commit(c);
 	if (evbuffer_get_length(bufferevent_get_output(bev)) >
 	    c->gen->set.output_high_water) {
 		c->paused = 1;
@@ -170,6 +202,7 @@ conn_eof(struct conn *c)
 {
 	c->eof = 1;
 	stream_finish(c->stream);
+	conn_commit(c);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		conn_close(c, "ok");
 		return;
@@ -237,6 +270,8 @@ conn_start(struct worker *w, int fd, int jsonl)
 	bufferevent_setcb(c->bev, conn_read_callback, conn_write_callback,
 	    conn_event_callback, c);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_set_max_single_read(c->bev, CONN_IO_MAX);
+	bufferevent_set_max_single_write(c->bev, CONN_IO_MAX);
 	bufferevent_setwatermark(c->bev, EV_WRITE, hw / 2, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	log_debug("conn id=%llu: started on worker %d, generation %llu",

@@ -4,6 +4,8 @@
 
 #include <sys/queue.h>
 
+#include <event2/buffer.h>
+
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
@@ -40,6 +42,8 @@ struct conn {
 	struct bufferevent	*bev;
 	struct stream		*stream;
 	int			 jsonl;		/* JSON Lines protocol */
+	struct evbuffer_iovec	 space;		/* reserved in the output */
+	size_t			 space_used;
 	struct timespec		 started;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
