@@ -29,8 +29,15 @@ OPT	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 endif
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) -Ifilters -Idaemon \
-	   $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) $(LDLIBS)
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
+
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
+$(info scrubd: build dependencies missing: 'make deps' installs them \
+    ('make test' and 'make run' call it))
+endif
+endif
 
 ENGINE_SRC = $(wildcard filters/*.c)
 DAEMON_SRC = $(wildcard daemon/*.c)
@@ -75,7 +82,7 @@ FUZZ_DIR     = build/fuzz
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \
 	       -Ifilters -DSCRUBD_ROOT='"$(CURDIR)"' \
-	       $(shell pkg-config --cflags $(PKGS))
+	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_OBJ     = $(ENGINE_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 

@@ -215,7 +215,7 @@ static void
 conn_event_callback(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
-	char		 how[128];
+	char		 how[128], *p;
 
 	(void)bev;
 	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
@@ -232,9 +232,10 @@ conn_event_callback(struct bufferevent *bev, short what, void *arg)
 	}
 	snprintf(how, sizeof how, "error:%s", (what & BEV_EVENT_EOF) ?
 	    "eof" : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	for (char *p = how; *p != '\0'; p++)
+	for (p = how; *p != '\0'; p++) {
 		if (*p == ' ')
 			*p = '-';
+	}
 	conn_close(c, how);
 }
 

@@ -160,7 +160,6 @@ server_peer_allowed(const struct settings *set, int fd)
 	if (set->nallow_uid == 0 && set->nallow_gid == 0)
 		return (1);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-		/* Refused below, counted as refused_peer. */
 		log_warn("SO_PEERCRED: refusing connection");
 		return (0);
 	}

@@ -23,14 +23,10 @@ typedef int (*settings_setter)(struct settings *, const char *, char **);
 int
 settings_parse_duration(const char *s, int *ms)
 {
-	char			*end;
+	const char		*end;
 	unsigned long long	 n, mult = 1000;
 
-	if (!isdigit((unsigned char)*s))
-		return (-1);
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno != 0)
+	if (filter_parse_number(s, &n, &end) != 0)
 		return (-1);
 	if (strcmp(end, "ms") == 0)
 		mult = 1;

@@ -100,19 +100,31 @@ filter_parse_bool(const char *s, int *v)
 	return (-1);
 }
 
-/* Parse a byte count with an optional K, M or G suffix (powers of 1024). */
+/* Parse a leading unsigned number; *suffix is what follows it. */
 int
-filter_parse_size(const char *s, uint64_t *v)
+filter_parse_number(const char *s, unsigned long long *n, const char **suffix)
 {
-	char			*end;
-	unsigned long long	 n;
-	uint64_t		 mult = 1;
+	char	*end;
 
 	if (!isdigit((unsigned char)*s))
 		return (-1);
 	errno = 0;
-	n = strtoull(s, &end, 10);
+	*n = strtoull(s, &end, 10);
 	if (errno != 0)
+		return (-1);
+	*suffix = end;
+	return (0);
+}
+
+/* Parse a byte count with an optional K, M or G suffix (powers of 1024). */
+int
+filter_parse_size(const char *s, uint64_t *v)
+{
+	const char		*end;
+	unsigned long long	 n;
+	uint64_t		 mult = 1;
+
+	if (filter_parse_number(s, &n, &end) != 0)
 		return (-1);
 	switch (toupper((unsigned char)*end)) {
 	case '\0':
@@ -132,8 +144,9 @@ filter_parse_size(const char *s, uint64_t *v)
 	default:
 		return (-1);
 	}
-	if (toupper((unsigned char)*end) == 'B' || toupper((unsigned char)*end) == 'I')
-		end++;
+	if (mult != 1 && (strcasecmp(end, "iB") == 0 || strcasecmp(end, "B")
+	    == 0))
+		end += strlen(end);	/* 16M, 16MB and 16MiB alike */
 	if (*end != '\0' || n > UINT64_MAX / mult)
 		return (-1);
 	*v = n * mult;

@@ -90,6 +90,8 @@ void				 stage_changed(struct stage *, const struct line *,
 int				 line_is_blank(const char *, size_t);
 int				 filter_parse_bool(const char *, int *);
 int				 filter_parse_size(const char *, uint64_t *);
+int				 filter_parse_number(const char *,
+				    unsigned long long *, const char **);
 
 extern const struct filter_type	filter_replace;
 extern const struct filter_type	filter_drop_line;

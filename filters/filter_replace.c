@@ -297,13 +297,13 @@ replace_end(struct stage *st, const struct line *l, struct replace_run *run)
 static void
 replace_line(struct stage *st, const struct line *l)
 {
+	struct replace_conf	*c = st->rule->conf;
 	struct replace_state	*s = st->state;
 	struct replace_run	 run;
 	uint64_t		 n;
 	int			 bol, more = (l->flags & LINE_MORE) != 0;
 
-	if (l->flags == 0 && !patterns_may_match(&((struct replace_conf *)
-	    st->rule->conf)->pat, l->data, l->len)) {
+	if (l->flags == 0 && !patterns_may_match(&c->pat, l->data, l->len)) {
 		stage_next(st, l);	/* a whole line no pattern can match */
 		return;
 	}

@@ -272,16 +272,24 @@ jsonl_clean(struct jsonl *j, const char *rec, size_t len, const char *text,
 	engine_finish(j->engine);
 	jsonl_add_stats(j);
 	sp = jsonl_find(rec, len, jc->text_field);
-	v = json_stringn(j->text.data ? j->text.data : "", j->text.len);
-	if (!sp.found || v == NULL) {
-		json_decref(v);
-		jsonl_error(j, rec, len, "cleaned text is not valid UTF-8");
+	if (!sp.found) {
+		jsonl_error(j, rec, len, "text field not found");
 		return;
 	}
 	buf_reset(&j->out);
 	buf_append(&j->out, rec, sp.start);
-	jsonl_append_json(&j->out, v);
-	json_decref(v);
+	if (j->text.len == tlen && (tlen == 0 ||
+	    memcmp(j->text.data, text, tlen) == 0))
+		/* Nothing changed: the value's own bytes, not re-encoded. */
+		buf_append(&j->out, rec + sp.start, sp.end - sp.start);
+	else if ((v = json_stringn(j->text.data ? j->text.data : "",
+	    j->text.len)) != NULL) {
+		jsonl_append_json(&j->out, v);
+		json_decref(v);
+	} else {
+		jsonl_error(j, rec, len, "cleaned text is not valid UTF-8");
+		return;
+	}
 	close = len;
 	while (close > sp.end && rec[close - 1] != '}')
 		close--;

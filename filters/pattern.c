@@ -112,8 +112,8 @@ patterns_conf_set(struct patterns *p, const char *prefix,
 
 /* Compile one source alone, reporting PCRE2's message and offset. */
 static int
-patterns_check_one(const struct patterns *p, const struct pattern_src *s,
-    uint32_t flags, struct config_ctx *ctx)
+patterns_check_one(const struct pattern_src *s, uint32_t flags,
+    struct config_ctx *ctx)
 {
 	pcre2_code	*re;
 	PCRE2_UCHAR	 msg[256];
@@ -128,7 +128,6 @@ patterns_check_one(const struct patterns *p, const struct pattern_src *s,
 		    "bad pattern at offset %zu: %s", (size_t)off, msg);
 		return (-1);
 	}
-	(void)p;
 	pcre2_code_free(re);
 	return (0);
 }
@@ -440,7 +439,7 @@ patterns_compile(struct patterns *p, const char *what, const char *file,
 	if (p->caseless)
 		flags |= PCRE2_CASELESS;
 	for (i = 0; i < p->n; i++)
-		bad |= patterns_check_one(p, &p->src[i], flags, ctx);
+		bad |= patterns_check_one(&p->src[i], flags, ctx);
 	if (bad)
 		return;
 	joined = patterns_join(p, &len);

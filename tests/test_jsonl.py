@@ -176,3 +176,10 @@ def test_daemon_jsonl_bad_rows(jdaemon):
     assert rows[0] == {"text": "a"} and rows[2] == {"text": "b"}
     assert rows[1]["line"] == 2
     jdaemon.wait_log("proto=jsonl end=ok")
+
+
+def test_unchanged_record_is_byte_identical(scrubd):
+    rows = (b'{"id":1,"text":"clean \\u00e9 \\/ text\\n\\ncontent"}\n'
+            b'{"text" : "x\\u0000y" , "z":1}\n')
+    r = run([scrubd, "-c", str(CONF), "-F", "-j"], rows)
+    assert r.stdout == rows

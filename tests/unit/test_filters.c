@@ -262,6 +262,30 @@ test_line_is_blank(void **state)
 	assert_false(line_is_blank("\0", 1));
 }
 
+/* Sizes: bytes, or K, M, G with an optional B or iB. */
+static void
+test_parse_size(void **state)
+{
+	uint64_t	v;
+
+	(void)state;
+	assert_int_equal(filter_parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(filter_parse_size("16M", &v), 0);
+	assert_int_equal(v, 16 << 20);
+	assert_int_equal(filter_parse_size("16MiB", &v), 0);
+	assert_int_equal(v, 16 << 20);
+	assert_int_equal(filter_parse_size("2kb", &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(filter_parse_size("1G", &v), 0);
+	assert_int_equal(v, 1 << 30);
+	assert_int_equal(filter_parse_size("12B", &v), -1);
+	assert_int_equal(filter_parse_size("1T", &v), -1);
+	assert_int_equal(filter_parse_size("-1", &v), -1);
+	assert_int_equal(filter_parse_size("", &v), -1);
+	assert_int_equal(filter_parse_size("99999999999999999999", &v), -1);
+}
+
 int
 main(void)
 {
@@ -289,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_chain_order),
 		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_line_is_blank),
+		cmocka_unit_test(test_parse_size),
 	};
 
 	return (cmocka_run_group_tests_name("filters", tests, NULL, NULL));
