@@ -488,6 +488,21 @@ patterns_match_data(const struct patterns *p)
 	return (md);
 }
 
+/* A match failed (limits, JIT stack): warn once per process, then debug. */
+static void
+patterns_match_failed(int rc)
+{
+	static int	warned;
+	PCRE2_UCHAR	msg[256];
+
+	pcre2_get_error_message(rc, msg, sizeof msg);
+	if (__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED) == 0)
+		log_warnx("a pattern failed to run (%s): the text is kept as "
+		    "if it did not match; simplify the pattern", msg);
+	else
+		log_debug("pattern failed to run: %s", msg);
+}
+
 /*
  * Run one match from offset start.  Errors (match limits, JIT stack) count
  * as no match: a rule that cannot decide leaves the text alone.
@@ -509,7 +524,7 @@ patterns_exec(const struct patterns *p, pcre2_match_data *md, const char *s,
 	if (rc == PCRE2_ERROR_PARTIAL)
 		return (PATTERN_PARTIAL);
 	if (rc != PCRE2_ERROR_NOMATCH)
-		log_debug("pattern match error %d treated as no match", rc);
+		patterns_match_failed(rc);
 	return (PATTERN_NOMATCH);
 }
 

@@ -116,3 +116,14 @@ def test_help_and_version(scrubd):
     assert r.returncode == 0 and r.stdout.startswith(b"scrubd ")
     r = run([scrubd, "--bogus"])
     assert r.returncode == 2
+
+
+def test_pattern_that_cannot_finish_keeps_text_and_warns(scrubd, tmp_path):
+    conf = tmp_path / "bt.conf"
+    conf.write_text("[filter:bad]\ntype = drop-line\npattern = ^(a+)+$\n")
+    doc = (b"a" * 40 + b"b\n") * 3
+    r = run([scrubd, "-c", str(conf), "-F"], doc)
+    assert r.returncode == 0
+    assert r.stdout == doc
+    assert r.stderr.count(b"a pattern failed to run (match limit "
+                          b"exceeded)") == 1
