@@ -127,12 +127,16 @@ conn_sink_write(void *arg, const char *p, size_t len)
 	c->space_used += len;
 }
 
-/* Feed what was read to the stream; -1 if max_document was exceeded. */
+/*
+ * Feed what was read to the stream; -1 if max_document was exceeded.  A
+ * JSON Lines connection is a stream of records, each bounded by
+ * max_record instead.
+ */
 static int
 conn_feed(struct conn *c, struct evbuffer *in)
 {
 	struct evbuffer_iovec	v[CONN_PEEK_VECS];
-	uint64_t		max = c->gen->set.max_document;
+	uint64_t		max = c->jsonl ? 0 : c->gen->set.max_document;
 	size_t			total = 0;
 	int			i, n;
 

@@ -134,7 +134,9 @@ def test_jsonl_config_errors(scrubd, tmp_path):
 
 @pytest.fixture
 def jdaemon(tmp_path):
-    d = Daemon(tmp_path, "workers = 2\n",
+    # max_document bounds raw documents only: the JSON Lines streams below
+    # are far larger than 4K and must go through whole.
+    d = Daemon(tmp_path, "workers = 2\nmax_document = 4K\n",
                args=["-J", str(tmp_path / "jsonl.sock")]).start()
     d.jsock = str(tmp_path / "jsonl.sock")
     yield d
