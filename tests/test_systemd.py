@@ -1,5 +1,6 @@
 """systemd integration: units, socket activation, sd_notify, install, man."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -65,6 +66,18 @@ def test_units_verify(tmp_path):
                        timeout=60)
     assert r.returncode == 0, r.stderr
     assert b"scrubd" not in r.stderr, r.stderr
+
+
+def test_service_hardening_exposure(tmp_path):
+    prefix, _, _ = make_install(tmp_path)
+    r = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                        str(prefix / "lib/systemd/system/scrubd.service")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    m = re.search(rb"Overall exposure level for scrubd.service: "
+                  rb"([0-9.]+)", r.stdout)
+    assert m, r.stdout[-500:] + r.stderr
+    assert float(m.group(1)) <= 1.5
 
 
 @pytest.mark.parametrize("page", ["scrubd.8", "scrubd.conf.5"])
