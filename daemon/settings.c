@@ -77,7 +77,6 @@ set_jsonl_socket(struct settings *st, const char *v, char **cause)
 		return (-1);
 	}
 	free(st->jsonl_socket);
-	free(st->metrics);
 	st->jsonl_socket = xstrdup(v);
 	return (0);
 }

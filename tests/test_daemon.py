@@ -289,6 +289,30 @@ def test_max_connections(tmp_path):
         assert d.stop() == 0
 
 
+def test_every_daemon_key_together(tmp_path):
+    """All [daemon] keys at once, in file order, as an operator writes them."""
+    d = Daemon(tmp_path, f"metrics = unix:{tmp_path}/m.sock\n"
+               f"jsonl_socket = {tmp_path}/j.sock\nsocket_mode = 0600\n"
+               f"socket_group = {os.getgid()}\nworkers = 1\n"
+               "max_connections = 10\nidle_timeout = 5s\n"
+               "shutdown_timeout = 5s\nmax_document = 1M\n"
+               f"output_high_water = 64K\nallow_uid = {os.getuid()}\n"
+               f"allow_gid = {os.getgid()}\n")
+    r = subprocess.run([str(BUILD / "scrubd"), "-c", str(d.conf), "-t"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=30)
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"configuration OK\n",
+                                                   b"")
+    d.start()
+    try:
+        assert os.stat(d.sock).st_mode & 0o777 == 0o600
+        assert os.path.exists(f"{tmp_path}/m.sock")
+        assert os.path.exists(f"{tmp_path}/j.sock")
+        assert d.roundtrip(b"x##paidend##\n") == b"x\n"
+    finally:
+        assert d.stop() == 0, d.logtext()
+
+
 def test_bad_daemon_keys_are_reported(tmp_path):
     d = Daemon(tmp_path, "workers = many\nbogus = 1\nidle_timeout = 0\n")
     r = subprocess.run([str(BUILD / "scrubd"), "-c", str(d.conf), "-t"],
