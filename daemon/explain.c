@@ -4,24 +4,18 @@
  * lines before and after), then every rule's totals.  What a rule author
  * reads before trusting a new rule with a corpus.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "engine.h"
-#include "log.h"
 #include "scrubd.h"
 #include "xmalloc.h"
 
-#define EXPLAIN_BUFSIZE	(256 * 1024)
-
 struct explain {
+	struct engine		*engine;
 	const char		*name;		/* the document */
-	uint64_t		 out;		/* bytes the rules kept */
 	struct rule_stats	*totals;
 };
 
@@ -57,45 +51,39 @@ explain_event(void *arg, const struct engine_event *ev)
 	explain_text(ev->after, ev->alen);
 }
 
-/* Sink: the cleaned text is only counted. */
+/* Sink: the cleaned text is not shown (the engine counts its bytes). */
 static void
 explain_sink(void *arg, const char *p, size_t len)
 {
-	struct explain	*x = arg;
-
+	(void)arg;
 	(void)p;
-	x->out += len;
+	(void)len;
+}
+
+/* Feed adapter for the engine. */
+static void
+explain_feed(void *arg, const char *p, size_t len)
+{
+	engine_feed(arg, p, len);
 }
 
 /* Run one document through the engine with the observer on. */
 static int
-explain_file(struct engine *e, struct explain *x, int fd, char *in)
+explain_doc(void *arg, int fd, const char *name)
 {
-	const struct rule_stats	*rs;
-	ssize_t			 n;
-	size_t			 i;
+	struct explain	*x = arg;
+	size_t		 i;
 
-	engine_observe(e, explain_event, x);
-	while ((n = read(fd, in, EXPLAIN_BUFSIZE)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_warn("read %s", x->name);
-			return (-1);
-		}
-		engine_feed(e, in, (size_t)n);
-	}
-	engine_finish(e);
-	printf("%s: %llu bytes in, %llu out\n", x->name,
-	    (unsigned long long)engine_bytes_in(e),
-	    (unsigned long long)engine_bytes_out(e));
-	for (i = 0; i < engine_nstages(e); i++) {
-		rs = engine_stats(e, i);
-		x->totals[i].matches += rs->matches;
-		x->totals[i].lines_dropped += rs->lines_dropped;
-		x->totals[i].bytes_in += rs->bytes_in;
-		x->totals[i].bytes_out += rs->bytes_out;
-	}
+	x->name = name;
+	engine_reset(x->engine);
+	if (oneshot_read(fd, name, explain_feed, x->engine) != 0)
+		return (-1);
+	engine_finish(x->engine);
+	printf("%s: %llu bytes in, %llu out\n", name,
+	    (unsigned long long)engine_bytes_in(x->engine),
+	    (unsigned long long)engine_bytes_out(x->engine));
+	for (i = 0; i < engine_nstages(x->engine); i++)
+		rule_stats_add(&x->totals[i], engine_stats(x->engine, i));
 	return (0);
 }
 
@@ -119,34 +107,17 @@ explain_totals(const struct config *cfg, const struct rule_stats *t)
 int
 explain_run(const struct config *cfg, char **files, int nfiles)
 {
-	struct explain	 x;
-	struct sink	 sink = { explain_sink, &x };
-	struct engine	*e;
-	char		*in;
-	int		 i, fd, rc = 0;
+	struct explain	x;
+	struct sink	sink = { explain_sink, NULL };
+	int		rc;
 
 	memset(&x, 0, sizeof x);
 	x.totals = xcalloc(cfg->nrules + 1, sizeof *x.totals);
-	in = xmalloc(EXPLAIN_BUFSIZE);
-	e = engine_new(cfg, &sink);
-	for (i = 0; i < (nfiles == 0 ? 1 : nfiles); i++) {
-		x.name = nfiles == 0 ? "-" : files[i];
-		if (strcmp(x.name, "-") == 0)
-			fd = STDIN_FILENO;
-		else if ((fd = open(x.name, O_RDONLY)) == -1) {
-			log_warn("open %s", x.name);
-			rc = 1;
-			continue;
-		}
-		if (explain_file(e, &x, fd, in) != 0)
-			rc = 1;
-		if (fd != STDIN_FILENO)
-			close(fd);
-		engine_reset(e);
-	}
+	x.engine = engine_new(cfg, &sink);
+	engine_observe(x.engine, explain_event, &x);
+	rc = oneshot_each(files, nfiles, explain_doc, &x);
 	explain_totals(cfg, x.totals);
-	engine_free(e);
-	free(in);
+	engine_free(x.engine);
 	free(x.totals);
 	return (rc);
 }

@@ -1,6 +1,7 @@
 /*
  * One-shot mode: clean each named file, or standard input, to standard
- * output.  Each file is its own document.
+ * output.  Each file is its own document (or JSON Lines stream).  The
+ * file loop and the read loop also serve --explain (explain.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,17 +11,19 @@
 
 #include "config.h"
 #include "engine.h"
-#include "stream.h"
 #include "log.h"
 #include "scrubd.h"
+#include "stream.h"
 #include "xmalloc.h"
 
 #define ONESHOT_BUFSIZE	(256 * 1024)
 
 struct oneshot_out {
-	char	*buf;
-	size_t	 len;
-	int	 failed;
+	char		*buf;
+	size_t		 len;
+	int		 failed;
+	const struct config *cfg;
+	int		 jsonl;
 };
 
 /* Write all of p to fd; -1 on error. */
@@ -73,26 +76,83 @@ oneshot_sink_write(void *arg, const char *p, size_t len)
 	o->len += len;
 }
 
-/* Feed one open file through a stream. */
-static int
-oneshot_file(struct stream *st, int fd, const char *name, char *in)
+/* Read fd to its end, handing each chunk to feed; -1 on a read error. */
+int
+oneshot_read(int fd, const char *name, oneshot_feed feed, void *arg)
 {
-	ssize_t	n;
+	char	*in;
+	ssize_t	 n;
+	int	 rc = 0;
 
-	for (;;) {
-		n = read(fd, in, ONESHOT_BUFSIZE);
-		if (n == 0)
-			break;
+	in = xmalloc(ONESHOT_BUFSIZE);
+	while ((n = read(fd, in, ONESHOT_BUFSIZE)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
 		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("read %s", name);
-			return (-1);
+			log_warn("read %s", strcmp(name, "-") == 0 ?
+			    "standard input" : name);
+			rc = -1;
+			break;
 		}
-		stream_feed(st, in, (size_t)n);
+		feed(arg, in, (size_t)n);
 	}
-	stream_finish(st);
-	return (0);
+	free(in);
+	return (rc);
+}
+
+/*
+ * Hand each named file, or standard input ("-", or no files), to doc in
+ * turn; doc returns -1 on an error, 1 to stop.  Returns 1 if any failed.
+ */
+int
+oneshot_each(char **files, int nfiles, oneshot_doc doc, void *arg)
+{
+	const char	*name;
+	int		 i, fd, r, rc = 0;
+
+	for (i = 0; i < (nfiles == 0 ? 1 : nfiles); i++) {
+		name = nfiles == 0 ? "-" : files[i];
+		if (strcmp(name, "-") == 0)
+			fd = STDIN_FILENO;
+		else if ((fd = open(name, O_RDONLY)) == -1) {
+			log_warn("open %s", name);
+			rc = 1;
+			continue;
+		}
+		r = doc(arg, fd, name);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (r < 0)
+			rc = 1;
+		if (r > 0)
+			break;
+	}
+	return (rc);
+}
+
+/* Feed adapter for a stream. */
+static void
+oneshot_feed_stream(void *arg, const char *p, size_t len)
+{
+	stream_feed(arg, p, len);
+}
+
+/* Clean one file as one document (or JSON Lines stream). */
+static int
+oneshot_doc_clean(void *arg, int fd, const char *name)
+{
+	struct oneshot_out	*o = arg;
+	struct sink		 sink = { oneshot_sink_write, o };
+	struct stream		*st;
+	int			 rc;
+
+	if (o->failed)
+		return (1);
+	st = stream_new(o->cfg, &sink, o->jsonl ? STREAM_JSONL : STREAM_RAW);
+	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, st)) == 0)
+		stream_finish(st);
+	stream_free(st);
+	return (rc);
 }
 
 /*
@@ -102,35 +162,15 @@ oneshot_file(struct stream *st, int fd, const char *name, char *in)
 int
 oneshot_run(const struct config *cfg, char **files, int nfiles, int jsonl)
 {
-	struct oneshot_out	 out;
-	struct sink		 sink;
-	struct stream		*st;
-	char			*in;
-	int			 i, fd, rc = 0;
+	struct oneshot_out	out;
+	int			rc;
 
 	memset(&out, 0, sizeof out);
 	out.buf = xmalloc(ONESHOT_BUFSIZE);
-	in = xmalloc(ONESHOT_BUFSIZE);
-	sink.write = oneshot_sink_write;
-	sink.arg = &out;
-	for (i = 0; i < (nfiles == 0 ? 1 : nfiles) && !out.failed; i++) {
-		if (nfiles == 0 || strcmp(files[i], "-") == 0)
-			fd = STDIN_FILENO;
-		else if ((fd = open(files[i], O_RDONLY)) == -1) {
-			log_warn("open %s", files[i]);
-			rc = 1;
-			continue;
-		}
-		st = stream_new(cfg, &sink, jsonl ? STREAM_JSONL : STREAM_RAW);
-		if (oneshot_file(st, fd, fd == STDIN_FILENO ? "standard input" :
-		    files[i], in) != 0)
-			rc = 1;
-		stream_free(st);
-		if (fd != STDIN_FILENO)
-			close(fd);
-	}
+	out.cfg = cfg;
+	out.jsonl = jsonl;
+	rc = oneshot_each(files, nfiles, oneshot_doc_clean, &out);
 	oneshot_flush(&out);
-	free(in);
 	free(out.buf);
 	return (out.failed ? 1 : rc);
 }

@@ -133,7 +133,11 @@ void		 notify_listen_fds(int *, int *);
 int		 explain_run(const struct config *, char **, int);
 
 /* oneshot.c */
+typedef void	 (*oneshot_feed)(void *, const char *, size_t);
+typedef int	 (*oneshot_doc)(void *, int, const char *);
 int		 oneshot_run(const struct config *, char **, int, int);
+int		 oneshot_read(int, const char *, oneshot_feed, void *);
+int		 oneshot_each(char **, int, oneshot_doc, void *);
 
 /* server.c */
 int		 server_run(const char *, const char *, const char *,

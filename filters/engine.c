@@ -121,6 +121,16 @@ stage_report(struct stage *st, enum engine_event_kind kind,
 	e->observer(e->observer_arg, &ev);
 }
 
+/* Add one rule's figures to a running total. */
+void
+rule_stats_add(struct rule_stats *dst, const struct rule_stats *src)
+{
+	dst->matches += src->matches;
+	dst->lines_dropped += src->lines_dropped;
+	dst->bytes_in += src->bytes_in;
+	dst->bytes_out += src->bytes_out;
+}
+
 /* Record that a stage dropped a line (counted once, at its last piece). */
 void
 stage_drop(struct stage *st, const struct line *l)

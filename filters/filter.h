@@ -83,6 +83,8 @@ struct rule {
 
 const struct filter_type	*filter_type_find(const char *);
 const char			*filter_type_names(void);
+void				 rule_stats_add(struct rule_stats *,
+				    const struct rule_stats *);
 void				 stage_next(struct stage *, const struct line *);
 void				 stage_drop(struct stage *, const struct line *);
 void				 stage_changed(struct stage *, const struct line *,

@@ -244,16 +244,10 @@ jsonl_stats(struct jsonl *j, size_t in)
 static void
 jsonl_add_stats(struct jsonl *j)
 {
-	const struct rule_stats	*rs;
-	size_t			 i;
+	size_t	i;
 
-	for (i = 0; i < engine_nstages(j->engine); i++) {
-		rs = engine_stats(j->engine, i);
-		j->totals[i].matches += rs->matches;
-		j->totals[i].lines_dropped += rs->lines_dropped;
-		j->totals[i].bytes_in += rs->bytes_in;
-		j->totals[i].bytes_out += rs->bytes_out;
-	}
+	for (i = 0; i < engine_nstages(j->engine); i++)
+		rule_stats_add(&j->totals[i], engine_stats(j->engine, i));
 }
 
 /* Clean the text of a valid record and write the spliced row. */
