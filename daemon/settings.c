@@ -313,27 +313,17 @@ settings_apply(struct settings *st, const struct cfgkey *k,
 	    k->file, k->line, k->key));
 }
 
-/* Report a single-valued key given twice. */
-static void
-settings_check_repeat(const struct config *cfg, size_t i,
-    struct config_errors *errs)
+/* May this [daemon] key be given more than once (allow_uid, allow_gid)? */
+static int
+settings_repeatable(const char *key)
 {
-	const struct cfgkey	*k = &cfg->daemon[i];
-	size_t			 j;
+	size_t	i;
 
-	for (j = 0; j < sizeof settings_keys / sizeof settings_keys[0]; j++) {
-		if (strcmp(settings_keys[j].key, k->key) == 0 &&
-		    settings_keys[j].repeat)
-			return;
+	for (i = 0; i < sizeof settings_keys / sizeof settings_keys[0]; i++) {
+		if (strcmp(settings_keys[i].key, key) == 0)
+			return (settings_keys[i].repeat);
 	}
-	for (j = 0; j < i; j++) {
-		if (strcmp(cfg->daemon[j].key, k->key) == 0) {
-			config_errors_add(errs, xasprintf("%s:%d: %s given "
-			    "twice (first at line %d)", k->file, k->line,
-			    k->key, cfg->daemon[j].line));
-			return;
-		}
-	}
+	return (0);
 }
 
 /* Build settings from a loaded configuration; -1 with errors appended. */
@@ -344,10 +334,10 @@ settings_load(struct settings *st, const struct config *cfg,
 	size_t	i, before = errs->n;
 
 	settings_defaults(st);
-	for (i = 0; i < cfg->ndaemon; i++) {
-		settings_check_repeat(cfg, i, errs);
+	config_check_repeats(cfg->daemon, cfg->ndaemon, settings_repeatable,
+	    errs);
+	for (i = 0; i < cfg->ndaemon; i++)
 		settings_apply(st, &cfg->daemon[i], errs);
-	}
 	if (errs->n != before) {
 		settings_free(st);
 		return (-1);

@@ -203,21 +203,25 @@ config_is_list_key(const char *key)
 	return (0);
 }
 
-/* Report single-valued keys given twice in a section. */
-static void
-config_check_repeats(struct loader *ld, const struct cfgsection *s)
+/*
+ * Report keys given twice among keys[0, n), but those repeatable() allows
+ * (list keys).  Serves the [daemon] keys too (daemon/settings.c).
+ */
+void
+config_check_repeats(const struct cfgkey *keys, size_t n,
+    int (*repeatable)(const char *), struct config_errors *errs)
 {
 	size_t	i, j;
 
-	for (i = 0; i < s->nkeys; i++) {
-		if (config_is_list_key(s->keys[i].key))
+	for (i = 0; i < n; i++) {
+		if (repeatable(keys[i].key))
 			continue;
 		for (j = 0; j < i; j++) {
-			if (strcmp(s->keys[i].key, s->keys[j].key) == 0) {
-				config_error(&ld->ctx, ld->ctx.path,
-				    s->keys[i].line, "%s given twice (first "
-				    "at line %d)", s->keys[i].key,
-				    s->keys[j].line);
+			if (strcmp(keys[i].key, keys[j].key) == 0) {
+				config_errors_add(errs, xasprintf("%s:%d: %s "
+				    "given twice (first at line %d)",
+				    keys[i].file, keys[i].line, keys[i].key,
+				    keys[j].line));
 				break;
 			}
 		}
@@ -426,7 +430,8 @@ config_build(struct loader *ld, struct config *cfg)
 			config_daemon(cfg, s);	/* checked by the daemon */
 			continue;
 		}
-		config_check_repeats(ld, s);
+		config_check_repeats(s->keys, s->nkeys, config_is_list_key,
+		    ld->ctx.errors);
 		if (strcmp(s->name, "engine") == 0)
 			config_engine(ld, cfg, s);
 		else if (strcmp(s->name, "jsonl") == 0)

@@ -57,5 +57,7 @@ void		 config_error(struct config_ctx *, const char *, int,
 void		 config_errors_add(struct config_errors *, char *);
 void		 config_errors_free(struct config_errors *);
 char		*config_resolve_path(const struct config_ctx *, const char *);
+void		 config_check_repeats(const struct cfgkey *, size_t,
+		    int (*)(const char *), struct config_errors *);
 
 #endif

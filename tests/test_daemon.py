@@ -314,7 +314,8 @@ def test_every_daemon_key_together(tmp_path):
 
 
 def test_bad_daemon_keys_are_reported(tmp_path):
-    d = Daemon(tmp_path, "workers = many\nbogus = 1\nidle_timeout = 0\n")
+    d = Daemon(tmp_path, "workers = many\nbogus = 1\nidle_timeout = 0\n"
+               "allow_gid = 0\nallow_gid = 1\nidle_timeout = 5s\n")
     r = subprocess.run([str(BUILD / "scrubd"), "-c", str(d.conf), "-t"],
                        stderr=subprocess.PIPE, timeout=30)
     assert r.returncode == 1
@@ -322,4 +323,6 @@ def test_bad_daemon_keys_are_reported(tmp_path):
     assert "workers must be from 0" in err
     assert "unknown key bogus in [daemon]" in err
     assert "idle_timeout must be a duration" in err
-    assert err.count(str(d.conf) + ":") == 3
+    assert "idle_timeout given twice (first at line" in err
+    assert "allow_gid given twice" not in err
+    assert err.count(str(d.conf) + ":") == 4
