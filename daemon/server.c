@@ -90,6 +90,15 @@ server_raise_nofile(void)
 		log_warn("setrlimit RLIMIT_NOFILE");
 }
 
+/* Fill a UNIX socket address (path length checked by server_bind). */
+static void
+server_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	strncpy(sun->sun_path, path, sizeof sun->sun_path - 1);
+}
+
 /* Refuse a live socket at path; remove a stale one. */
 static void
 server_check_path(const char *path)
@@ -102,9 +111,7 @@ server_check_path(const char *path)
 		return;
 	if (!S_ISSOCK(sb.st_mode))
 		fatalx("%s exists and is not a socket: not replacing it", path);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	server_sockaddr(path, &sun);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		fatal("socket");
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
@@ -130,9 +137,7 @@ server_bind(const char *path, const struct settings *set)
 		fatalx("socket path too long (%zu bytes, at most %zu): %s",
 		    strlen(path), sizeof sun.sun_path - 1, path);
 	server_check_path(path);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	server_sockaddr(path, &sun);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		fatal("socket");

@@ -55,30 +55,31 @@ settings_int(const char *s, long lo, long hi, long *v)
 	return (0);
 }
 
+/* Set a socket path key; it must be absolute. */
+static int
+settings_path(char **dst, const char *key, const char *v, char **cause)
+{
+	if (*v != '/') {
+		*cause = xasprintf("%s must be an absolute path", key);
+		return (-1);
+	}
+	free(*dst);
+	*dst = xstrdup(v);
+	return (0);
+}
+
 /* socket = PATH */
 static int
 set_socket(struct settings *st, const char *v, char **cause)
 {
-	if (*v != '/') {
-		*cause = xasprintf("socket must be an absolute path");
-		return (-1);
-	}
-	free(st->socket);
-	st->socket = xstrdup(v);
-	return (0);
+	return (settings_path(&st->socket, "socket", v, cause));
 }
 
 /* jsonl_socket = PATH */
 static int
 set_jsonl_socket(struct settings *st, const char *v, char **cause)
 {
-	if (*v != '/') {
-		*cause = xasprintf("jsonl_socket must be an absolute path");
-		return (-1);
-	}
-	free(st->jsonl_socket);
-	st->jsonl_socket = xstrdup(v);
-	return (0);
+	return (settings_path(&st->jsonl_socket, "jsonl_socket", v, cause));
 }
 
 /* metrics = unix:PATH | HOST:PORT */
