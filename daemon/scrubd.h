@@ -108,6 +108,7 @@ struct server {
 	uint64_t		 next_id;	/* atomic */
 	uint64_t		 served;	/* documents finished, atomic */
 	int			 stopping;
+	int			 forced;	/* remaining connections closed */
 	const char		*metrics_override;
 	struct evhttp		*http;		/* /metrics and /healthz */
 	char			*metrics_path;

@@ -313,9 +313,10 @@ server_check_callback(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > s->stop_deadline.tv_sec ||
+	if (!s->forced && (now.tv_sec > s->stop_deadline.tv_sec ||
 	    (now.tv_sec == s->stop_deadline.tv_sec &&
-	    now.tv_nsec >= s->stop_deadline.tv_nsec)) {
+	    now.tv_nsec >= s->stop_deadline.tv_nsec))) {
+		s->forced = 1;
 		log_warnx("shutdown_timeout reached: closing the remaining "
 		    "connections");
 		for (i = 0; i < s->nworkers; i++)
