@@ -147,7 +147,7 @@ run: deps
 	$(MAKE) all
 	@mkdir -p build/run
 	@echo "scrubd listens on $(RUN_SOCKET); from another terminal, try:"
-	@echo "  socat -t 30 - UNIX-CONNECT:$(RUN_SOCKET) < ../shared/corpus/seeds/001_83c1fafe64433a41.in.txt"
+	@echo "  socat -t 30 - UNIX-CONNECT:$(RUN_SOCKET) < $(CURDIR)/examples/dirty.txt"
 	@echo "Ctrl-C stops it."
 	$(BUILD)/scrubd -c conf/scrubd.conf -s $(RUN_SOCKET)
 

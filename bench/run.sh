@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 B=${1:-build}
 RUNS=${RUNS:-3}
 SECS=${SECS:-3}
-CORPUS=../shared/corpus
+CORPUS=tests/corpus
 W=$(mktemp -d /tmp/scrubd-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 NCPU=$(nproc)

@@ -265,7 +265,7 @@ conn_start(struct worker *w, int fd, int jsonl)
 	sink.write = conn_sink_write;
 	sink.arg = c;
 	c->stream = stream_new(c->gen->cfg, &sink, jsonl ? STREAM_JSONL :
-	    STREAM_RAW);
+	    STREAM_RAW, NULL);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
 	metrics_connection(&w->metrics);

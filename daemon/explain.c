@@ -113,7 +113,7 @@ explain_run(const struct config *cfg, char **files, int nfiles)
 
 	memset(&x, 0, sizeof x);
 	x.totals = xcalloc(cfg->nrules + 1, sizeof *x.totals);
-	x.engine = engine_new(cfg, &sink);
+	x.engine = engine_new(cfg, &sink, NULL);
 	engine_observe(x.engine, explain_event, &x);
 	rc = oneshot_each(files, nfiles, explain_doc, &x);
 	explain_totals(cfg, x.totals);

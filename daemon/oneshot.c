@@ -148,7 +148,8 @@ oneshot_doc_clean(void *arg, int fd, const char *name)
 
 	if (o->failed)
 		return (1);
-	st = stream_new(o->cfg, &sink, o->jsonl ? STREAM_JSONL : STREAM_RAW);
+	st = stream_new(o->cfg, &sink, o->jsonl ? STREAM_JSONL : STREAM_RAW,
+	    NULL);
 	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, st)) == 0)
 		stream_finish(st);
 	stream_free(st);

@@ -339,9 +339,6 @@ server_stop(struct server *s, int sig)
 	}
 	s->stopping = 1;
 	notify_stopping("stopping: finishing documents in flight");
-	log_info("signal %d: stopping; waiting up to %d ms for %d "
-	    "connection(s)", sig, ms, __atomic_load_n(&s->active,
-	    __ATOMIC_RELAXED));
 	evconnlistener_free(s->listener);
 	s->listener = NULL;
 	if (s->jlistener != NULL)
@@ -351,6 +348,9 @@ server_stop(struct server *s, int sig)
 		log_warn("unlink %s", s->socket_path);
 	if (s->jsonl_path != NULL && unlink(s->jsonl_path) != 0)
 		log_warn("unlink %s", s->jsonl_path);
+	log_info("signal %d: stopping; waiting up to %d ms for %d "
+	    "connection(s)", sig, ms, __atomic_load_n(&s->active,
+	    __ATOMIC_RELAXED));
 	for (i = 0; i < s->nworkers; i++)
 		worker_stop(&s->workers[i], 0);
 	clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);

@@ -12,11 +12,14 @@
 #include "config.h"
 #include "engine.h"
 #include "filter.h"
+#include "scratch.h"
 #include "xmalloc.h"
 
 struct engine {
 	const struct config	*cfg;
 	struct sink		 sink;
+	struct scratch		*scratch;	/* the thread's match resources */
+	int			 own_scratch;	/* made by engine_new */
 	struct stage		*stages;
 	size_t			 nstages;
 	size_t			 max_line;
@@ -29,9 +32,13 @@ struct engine {
 	void			*observer_arg;
 };
 
-/* Create a stream over a configuration; cfg must outlive the engine. */
+/*
+ * Create a stream over a configuration; cfg must outlive the engine.  sc
+ * is the calling thread's scratch space (NULL: the engine makes its own).
+ */
 struct engine *
-engine_new(const struct config *cfg, const struct sink *sink)
+engine_new(const struct config *cfg, const struct sink *sink,
+    struct scratch *sc)
 {
 	struct engine	*e;
 	size_t		 i;
@@ -39,6 +46,8 @@ engine_new(const struct config *cfg, const struct sink *sink)
 	e = xcalloc(1, sizeof *e);
 	e->cfg = cfg;
 	e->sink = *sink;
+	e->own_scratch = sc == NULL;
+	e->scratch = sc != NULL ? sc : scratch_new();
 	e->max_line = cfg->max_line;
 	e->nstages = cfg->nrules;
 	e->stages = xcalloc(e->nstages, sizeof *e->stages);
@@ -64,6 +73,8 @@ engine_free(struct engine *e)
 		e->stages[i].rule->type->state_free(e->stages[i].state);
 	free(e->stages);
 	buf_free(&e->line);
+	if (e->own_scratch)
+		scratch_free(e->scratch);
 	free(e);
 }
 
@@ -129,6 +140,8 @@ rule_stats_add(struct rule_stats *dst, const struct rule_stats *src)
 	dst->lines_dropped += src->lines_dropped;
 	dst->bytes_in += src->bytes_in;
 	dst->bytes_out += src->bytes_out;
+	dst->bytes_added += src->bytes_added;
+	dst->match_errors += src->match_errors;
 }
 
 /* Record that a stage dropped a line (counted once, at its last piece). */
@@ -336,6 +349,13 @@ uint64_t
 engine_bytes_in(const struct engine *e)
 {
 	return (e->bytes_in);
+}
+
+/* The scratch space matches of this stream use. */
+struct scratch *
+engine_scratch(const struct engine *e)
+{
+	return (e->scratch);
 }
 
 /* Bytes written to the sink so far. */

@@ -13,6 +13,7 @@
 #include "filter.h"
 
 struct config;
+struct scratch;
 
 /* Where cleaned bytes go. */
 struct sink {
@@ -37,7 +38,8 @@ struct engine_event {
 
 typedef void (*engine_observer)(void *, const struct engine_event *);
 
-struct engine		*engine_new(const struct config *, const struct sink *);
+struct engine		*engine_new(const struct config *, const struct sink *,
+			    struct scratch *);
 void			 engine_feed(struct engine *, const char *, size_t);
 void			 engine_finish(struct engine *);
 void			 engine_reset(struct engine *);
@@ -47,6 +49,7 @@ const struct rule_stats	*engine_stats(const struct engine *, size_t);
 const struct rule	*engine_rule(const struct engine *, size_t);
 uint64_t		 engine_bytes_in(const struct engine *);
 uint64_t		 engine_bytes_out(const struct engine *);
+struct scratch		*engine_scratch(const struct engine *);
 void			 engine_emit(struct engine *, const struct line *);
 void			 engine_observe(struct engine *, engine_observer, void *);
 

@@ -35,6 +35,8 @@ struct rule_stats {
 	uint64_t	lines_dropped;
 	uint64_t	bytes_in;
 	uint64_t	bytes_out;
+	uint64_t	bytes_added;	/* replacement bytes inserted */
+	uint64_t	match_errors;	/* matches stopped by a resource limit */
 };
 
 /* A rule's place in one stream's chain, with that stream's state. */

@@ -48,7 +48,8 @@ jsonl_text_write(void *arg, const char *p, size_t len)
 
 /* A JSON Lines stream over a configuration. */
 struct jsonl *
-jsonl_new(const struct config *cfg, const struct sink *sink)
+jsonl_new(const struct config *cfg, const struct sink *sink,
+    struct scratch *sc)
 {
 	struct jsonl	*j;
 	struct sink	 text;
@@ -58,7 +59,7 @@ jsonl_new(const struct config *cfg, const struct sink *sink)
 	j->sink = *sink;
 	text.write = jsonl_text_write;
 	text.arg = &j->text;
-	j->engine = engine_new(cfg, &text);
+	j->engine = engine_new(cfg, &text, sc);
 	j->totals = xcalloc(engine_nstages(j->engine) + 1, sizeof *j->totals);
 	return (j);
 }

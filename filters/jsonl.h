@@ -15,8 +15,10 @@ struct engine;
 struct rule_stats;
 struct sink;
 struct jsonl;
+struct scratch;
 
-struct jsonl	*jsonl_new(const struct config *, const struct sink *);
+struct jsonl	*jsonl_new(const struct config *, const struct sink *,
+		    struct scratch *);
 void		 jsonl_feed(struct jsonl *, const char *, size_t);
 void		 jsonl_finish(struct jsonl *);
 void		 jsonl_free(struct jsonl *);

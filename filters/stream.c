@@ -13,19 +13,19 @@ struct stream {
 	struct jsonl		*jsonl;
 };
 
-/* Start a stream of the given kind writing to sink. */
+/* Start a stream of the given kind writing to sink (sc: see engine_new). */
 struct stream *
 stream_new(const struct config *cfg, const struct sink *sink,
-    enum stream_kind kind)
+    enum stream_kind kind, struct scratch *sc)
 {
 	struct stream	*s;
 
 	s = xcalloc(1, sizeof *s);
 	s->kind = kind;
 	if (kind == STREAM_JSONL)
-		s->jsonl = jsonl_new(cfg, sink);
+		s->jsonl = jsonl_new(cfg, sink, sc);
 	else
-		s->engine = engine_new(cfg, sink);
+		s->engine = engine_new(cfg, sink, sc);
 	return (s);
 }
 

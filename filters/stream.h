@@ -9,11 +9,12 @@ struct config;
 struct rule_stats;
 struct sink;
 struct stream;
+struct scratch;
 
 enum stream_kind { STREAM_RAW, STREAM_JSONL };
 
 struct stream	*stream_new(const struct config *, const struct sink *,
-		    enum stream_kind);
+		    enum stream_kind, struct scratch *);
 void		 stream_feed(struct stream *, const char *, size_t);
 void		 stream_finish(struct stream *);
 void		 stream_free(struct stream *);

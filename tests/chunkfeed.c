@@ -66,7 +66,7 @@ main(int argc, char **argv)
 	seed = strtoul(argv[3], NULL, 10);
 	max = strtoul(argv[4], NULL, 10);
 	srandom((unsigned)seed);
-	e = engine_new(cfg, &sink);
+	e = engine_new(cfg, &sink, NULL);
 	while (off < len) {
 		n = seed == 0 ? len : 1 + (size_t)random() % (max ? max : 1);
 		if (n > len - off)

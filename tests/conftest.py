@@ -8,8 +8,11 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUILD = ROOT / os.environ.get("SCRUBD_BUILD", "build")
 CONF = ROOT / "conf" / "scrubd.conf"
-CORPUS = ROOT.parent / "shared" / "corpus"
+# The corpus lives in the repository (copied from the shared corpus), so a
+# plain clone tests itself; a missing set is an error, never a silent skip.
+CORPUS = ROOT / "tests" / "corpus"
 SETS = ("seeds", "dev", "dev-hard")
+SET_SIZES = {"seeds": 5, "dev": 40, "dev-hard": 40}
 
 # Sanitizer reports fail the run: a leak or UB makes the exit code non-zero.
 os.environ.setdefault(
@@ -21,8 +24,15 @@ def corpus_cases():
     """Every (input, expected) pair of the shared corpus."""
     cases = []
     for name in SETS:
-        for src in sorted((CORPUS / name).glob("*.in.txt")):
+        found = sorted((CORPUS / name).glob("*.in.txt"))
+        if len(found) != SET_SIZES[name]:
+            raise RuntimeError(f"corpus set {CORPUS / name}: expected "
+                               f"{SET_SIZES[name]} documents, found "
+                               f"{len(found)}")
+        for src in found:
             want = src.with_name(src.name.replace(".in.txt", ".expected.txt"))
+            if not want.exists():
+                raise RuntimeError(f"{want} missing")
             cases.append(pytest.param(src, want, id=f"{name}/{src.name}"))
     return cases
 

@@ -57,7 +57,7 @@ fuzz_run(const struct config *cfg, const uint8_t *data, size_t len,
 	struct engine	*e;
 	size_t		 off = 0, n;
 
-	e = engine_new(cfg, &sink);
+	e = engine_new(cfg, &sink, NULL);
 	while (off < len) {
 		if (seed == 0)
 			n = len - off;

@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		lines += data[i] == '\n';
 	if (len > 0 && data[len - 1] != '\n')
 		lines++;
-	j = jsonl_new(fuzz_cfg, &sink);
+	j = jsonl_new(fuzz_cfg, &sink, NULL);
 	while (off < len) {
 		n = 1 + (off * 7 + len) % 61;
 		if (n > len - off)

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Build the fuzzers' seed corpora from the shared documents: DIR/engine,
+# Build the fuzzers' seed corpora from the corpus in tests/corpus: DIR/engine,
 # DIR/config and DIR/jsonl.  usage: tests/fuzz/seeds.sh DIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1
 mkdir -p "$out/engine" "$out/config" "$out/jsonl"
-for f in ../shared/corpus/*/*.in.txt; do
+n=0
+for f in tests/corpus/*/*.in.txt; do
+	n=$((n + 1))
 	set=$(basename "$(dirname "$f")")
 	head -c 4096 "$f" > "$out/engine/$set-$(basename "$f")"
 done
+[ "$n" -ge 80 ] || { echo "seeds.sh: tests/corpus is missing" >&2; exit 1; }
 cp conf/scrubd.conf tests/fuzz/*.conf "$out/config/"
 python3 - "$out/jsonl" <<'PY'
 import glob, json, sys
-for i, f in enumerate(sorted(glob.glob("../shared/corpus/dev*/*.in.txt"))[:40]):
+for i, f in enumerate(sorted(glob.glob("tests/corpus/dev*/*.in.txt"))[:40]):
     text = open(f, "rb").read()[:2048].decode("utf-8", "replace")
     row = json.dumps({"id": i, "text": text, "meta": {"src": f}}, ensure_ascii=i % 2 == 0)
     open(f"{sys.argv[1]}/{i:03d}.jsonl", "w").write(row + "\n" + row[:40] + "\n")

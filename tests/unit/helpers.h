@@ -66,7 +66,7 @@ helper_run(const struct config *cfg, const char *in, size_t len, size_t chunk,
 	size_t		 off = 0, n;
 
 	buf_reset(out);
-	e = engine_new(cfg, &sink);
+	e = engine_new(cfg, &sink, NULL);
 	while (off < len) {
 		n = len - off < chunk ? len - off : chunk;
 		engine_feed(e, in + off, n);
