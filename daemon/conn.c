@@ -1,37 +1,39 @@
 /*
- * One client connection on the raw protocol: the client writes a document
- * and half-closes; cleaned lines are written back as soon as the engine
- * decides them, and the connection is closed after the last byte.
+ * A client connection.  The client writes a document (raw) or records
+ * (JSON Lines) and half-closes; cleaned output is written back as the
+ * engine decides it.  Reading stops while more than output_high_water
+ * bytes wait for a slow reader, and after max_document bytes.
  *
- * Memory stays bounded: input is fed to the engine as it is read, and when
- * more than output_high_water bytes of output wait for a slow reader,
- * reading stops until half of it has drained.
+ * A limit never looks like success: when one cuts a document short, what
+ * was produced before it is still written, then the connection is closed
+ * with input left unread where there is any (the client's next read then
+ * fails with ECONNRESET), and a client that asked for a status (scrubc:
+ * a descriptor sent with its first byte, see scrubd(8)) is told why.
  */
-#include <sys/uio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "config.h"
-#include "engine.h"
-#include "stream.h"
+#include "conn.h"
+#include "generation.h"
 #include "log.h"
-#include "scrubd.h"
 #include "xmalloc.h"
 
-#define CONN_PEEK_VECS	16
-#define CONN_SPACE	(64 * 1024)	/* output reserved at a time */
-#define CONN_IO_MAX	(256 * 1024)	/* per read(2)/write(2); libevent: 16K */
+static void	conn_flush(struct conn *);
+static void	conn_finish(struct conn *, enum conn_end);
 
 /* Seconds since the connection started. */
-static double
-conn_elapsed(const struct conn *c)
+double
+conn_seconds(const struct conn *c)
 {
 	struct timespec	now;
 
@@ -40,246 +42,402 @@ conn_elapsed(const struct conn *c)
 	    (double)(now.tv_nsec - c->started.tv_nsec) / 1e9);
 }
 
-/* Free a closed connection, from the loop, outside its own callbacks. */
-static void
-conn_free_callback(evutil_socket_t fd, short events, void *arg)
+/* The idle timeout of this connection's generation. */
+static struct timeval
+conn_idle(const struct conn *c)
 {
-	struct conn	*c = arg;
-	struct worker	*w = c->worker;
-	int		 ok = c->ok;
+	struct timeval	tv;
+	int		ms = c->gen->set.idle_timeout_ms;
 
-	(void)fd;
-	(void)events;
-	TAILQ_REMOVE(&w->conns, c, entry);
-	w->nconns--;
-	bufferevent_free(c->bev);
-	stream_free(c->stream);
-	generation_unref(c->gen);
-	free(c);
-	server_conn_gone(w->server, ok);
-	worker_conn_freed(w);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return (tv);
 }
 
-/* Log how the connection ended, stop its events and schedule its free. */
-void
-conn_close(struct conn *c, const char *how)
+/* Add or remove the read and write events to match what is wanted. */
+static void
+conn_update(struct conn *c)
 {
-	double	secs = conn_elapsed(c);
+	struct timeval	tv = conn_idle(c);
+	const char	*p;
+	int		want_read, want_write;
 
-	if (c->closing)
+	want_read = !c->eof && !c->cut && !c->sess.paused;
+	want_write = session_pending(&c->sess, &p) != 0;
+	if (want_read && !c->reading)
+		event_add(c->ev_read, &tv);
+	else if (!want_read && c->reading)
+		event_del(c->ev_read);
+	if (want_write && !c->writing)
+		event_add(c->ev_write, &tv);
+	else if (!want_write && c->writing)
+		event_del(c->ev_write);
+	c->reading = want_read;
+	c->writing = want_write;
+}
+
+/* Tell a client that asked for it how the connection ended. */
+static void
+conn_send_status(struct conn *c)
+{
+	char	line[256];
+	int	n;
+
+	if (c->status_fd == -1)
 		return;
-	c->closing = 1;
-	c->ok = strcmp(how, "ok") == 0;
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	if (!c->eof) {
-		/* Let rules release what they hold, so the books balance. */
-		c->muted = 1;
-		stream_finish(c->stream);
-	}
-	log_info("conn id=%llu proto=%s end=%s in=%llu out=%llu "
+	n = snprintf(line, sizeof line, "scrubd-status 1 end=%s in=%llu "
+	    "out=%llu\n", conn_end_name(c->end),
+	    (unsigned long long)c->sess.bytes_in,
+	    (unsigned long long)c->sess.bytes_sent);
+	if (write(c->status_fd, line, (size_t)n) != n)
+		log_debug("conn id=%llu: status not written: %s",
+		    (unsigned long long)c->id, strerror(errno));
+	close(c->status_fd);
+	c->status_fd = -1;
+}
+
+/* Log the connection's one line: how it ended and what it did. */
+static void
+conn_log(const struct conn *c)
+{
+	char	detail[96] = "";
+
+	if (c->end == CONN_END_CLIENT_ERROR)
+		snprintf(detail, sizeof detail, " error=\"%s\"", c->error);
+	log_info("conn id=%llu proto=%s end=%s%s in=%llu out=%llu sent=%llu "
 	    "lines_dropped=%llu duration=%.3fs", (unsigned long long)c->id,
-	    c->jsonl ? "jsonl" : "raw", how, (unsigned long long)c->bytes_in,
-	    (unsigned long long)c->bytes_out,
-	    (unsigned long long)stream_lines_dropped(c->stream), secs);
-	metrics_finish(&c->worker->metrics, c->stream, c->bytes_in,
-	    c->bytes_out, secs, metrics_reason_of(how));
-	event_base_once(c->worker->base, -1, EV_TIMEOUT, conn_free_callback,
-	    c, NULL);
-}
-
-/* Hand the bytes written into reserved output space to libevent. */
-static void
-conn_commit(struct conn *c)
-{
-	if (c->space.iov_base == NULL)
-		return;
-	c->space.iov_len = c->space_used;
-	evbuffer_commit_space(bufferevent_get_output(c->bev), &c->space, 1);
-	c->space.iov_base = NULL;
-	c->space_used = 0;
+	    c->kind == STREAM_JSONL ? "jsonl" : "raw", conn_end_name(c->end),
+	    detail, (unsigned long long)c->sess.bytes_in,
+	    (unsigned long long)c->sess.bytes_out,
+	    (unsigned long long)c->sess.bytes_sent,
+	    (unsigned long long)stream_lines_dropped(c->sess.stream),
+	    conn_seconds(c));
 }
 
 /*
- * The engine's sink: copy cleaned bytes straight into space reserved in
- * the output buffer, committed once per read; no libevent call per line.
+ * End the connection: finish the stream (muted) so every rule's figures
+ * are complete, send the status, close the socket and report to the
+ * owner from ev_done.  Input still unread makes the close a reset.
  */
 static void
-conn_sink_write(void *arg, const char *p, size_t len)
+conn_finish(struct conn *c, enum conn_end end)
 {
-	struct conn	*c = arg;
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	if (c->ended)
+		return;
+	c->ended = 1;
+	c->end = end;
+	session_abandon(&c->sess);
+	event_del(c->ev_read);
+	event_del(c->ev_write);
+	c->reading = c->writing = 0;
+	conn_send_status(c);
+	close(c->fd);
+	c->fd = -1;
+	conn_log(c);
+	event_active(c->ev_done, EV_TIMEOUT, 0);
+}
 
-	c->bytes_out += len;
-	if (c->muted)
-		return;
-	if (c->space.iov_base != NULL &&
-	    c->space_used + len > c->space.iov_len)
-		conn_commit(c);
-	if (len > CONN_SPACE) {
-		evbuffer_add(out, p, len);
-		return;
-	}
-	if (c->space.iov_base == NULL &&
-	    evbuffer_reserve_space(out, CONN_SPACE, &c->space, 1) < 1)
-		fatalx("cannot reserve output space");
-	memcpy((char *)c->space.iov_base + c->space_used, p, len);
-	c->space_used += len;
+/* The socket failed (the client vanished): end at once. */
+static void
+conn_fail(struct conn *c, int err)
+{
+	snprintf(c->error, sizeof c->error, "%s", strerror(err));
+	conn_finish(c, CONN_END_CLIENT_ERROR);
 }
 
 /*
- * Feed what was read to the stream; -1 if max_document was exceeded.  A
- * JSON Lines connection is a stream of records, each bounded by
- * max_record instead.
+ * A limit ends the document: nothing more is read or produced; what was
+ * produced is written, then the connection ends with this reason.
  */
+static void
+conn_cut(struct conn *c, enum conn_end why)
+{
+	c->cut = 1;
+	c->end = why;
+	session_abandon(&c->sess);
+	conn_flush(c);
+}
+
+/* Write what the queue holds until done or the socket is full; -1: failed. */
 static int
-conn_feed(struct conn *c, struct evbuffer *in)
+conn_write(struct conn *c)
 {
-	struct evbuffer_iovec	v[CONN_PEEK_VECS];
-	uint64_t		max = c->jsonl ? 0 : c->gen->set.max_document;
-	size_t			total = 0;
-	int			i, n;
+	const char	*p;
+	size_t		 len;
+	ssize_t		 n;
 
-	n = evbuffer_peek(in, -1, NULL, v, CONN_PEEK_VECS);
-	if (n > CONN_PEEK_VECS)
-		n = CONN_PEEK_VECS;
-	for (i = 0; i < n; i++) {
-		if (max != 0 && c->bytes_in + v[i].iov_len > max) {
-			log_warnx("conn id=%llu: document larger than "
-			    "max_document (%llu bytes): closing",
-			    (unsigned long long)c->id,
-			    (unsigned long long)max);
-			return (-1);
+	while ((len = session_pending(&c->sess, &p)) != 0) {
+		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) > 0) {
+			session_sent(&c->sess, (size_t)n);
+			continue;
 		}
-		c->bytes_in += v[i].iov_len;
-		stream_feed(c->stream, v[i].iov_base, v[i].iov_len);
-		total += v[i].iov_len;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (0);
+		conn_fail(c, n == -1 ? errno : EPIPE);
+		return (-1);
 	}
-	evbuffer_drain(in, total);
 	return (0);
 }
 
-/* Input arrived: clean it, and stop reading if the client reads slowly. */
+/* Write what is queued; end the connection once all is written. */
 static void
-conn_read_callback(struct bufferevent *bev, void *arg)
+conn_flush(struct conn *c)
 {
-	struct conn	*c = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	const char	*p;
 
-	while (evbuffer_get_length(in) != 0) {
-		if (conn_feed(c, in) != 0) {
-			conn_commit(c);
-			conn_close(c, "max-document");
-			return;
-		}
-	}
-	conn_commit(c);
-	if (evbuffer_get_length(bufferevent_get_output(bev)) >
-	    c->gen->set.output_high_water) {
-		c->paused = 1;
-		bufferevent_disable(bev, EV_READ);
-	}
-}
-
-/* Output drained to the low-water mark: resume reading, or finish. */
-static void
-conn_write_callback(struct bufferevent *bev, void *arg)
-{
-	struct conn	*c = arg;
-	size_t		 left;
-
-	left = evbuffer_get_length(bufferevent_get_output(bev));
-	if (c->eof) {
-		if (left == 0)
-			conn_close(c, "ok");
+	if (conn_write(c) != 0)
+		return;
+	if (session_pending(&c->sess, &p) == 0 && (c->eof || c->cut)) {
+		conn_finish(c, c->cut ? c->end : CONN_END_OK);
 		return;
 	}
-	if (c->paused && left <= c->gen->set.output_high_water / 2) {
-		c->paused = 0;
-		bufferevent_enable(bev, EV_READ);
-	}
+	conn_update(c);
 }
 
-/* The client half-closed: flush the stream and send the rest. */
+/* The client finished writing: the stream releases the rest. */
 static void
 conn_eof(struct conn *c)
 {
 	c->eof = 1;
-	stream_finish(c->stream);
-	conn_commit(c);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		conn_close(c, "ok");
-		return;
-	}
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	session_finish(&c->sess);
+	conn_flush(c);
 }
 
-/* End of input, timeout or error on the socket. */
+/* Keep a status descriptor sent by the client, if it is a pipe or socket. */
 static void
-conn_event_callback(struct bufferevent *bev, short what, void *arg)
+conn_take_status(struct conn *c, int fd)
 {
-	struct conn	*c = arg;
-	char		 how[128], *p;
+	struct stat	sb;
 
-	(void)bev;
-	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
+	if (fstat(fd, &sb) != 0 || !(S_ISFIFO(sb.st_mode) ||
+	    S_ISSOCK(sb.st_mode)) || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		log_debug("conn id=%llu: status descriptor refused: not a "
+		    "pipe or socket", (unsigned long long)c->id);
+		close(fd);
+		return;
+	}
+	c->status_fd = fd;
+	log_debug("conn id=%llu: status asked for",
+	    (unsigned long long)c->id);
+}
+
+/* The descriptors passed with a message: keep the first, close the rest. */
+static int
+conn_cmsg_fd(struct msghdr *msg)
+{
+	struct cmsghdr	*cm;
+	int		 fd = -1, *fds;
+	size_t		 i, n;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		fds = (int *)CMSG_DATA(cm);
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof (int);
+		for (i = 0; i < n; i++) {
+			if (fd == -1)
+				fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	return (fd);
+}
+
+/*
+ * The first read: a descriptor sent with the first byte asks for a
+ * status; that byte is the request, not part of the document.  *skip is
+ * set to the bytes to skip.
+ */
+static ssize_t
+conn_recv_first(struct conn *c, size_t room, size_t *skip)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof (int))];
+	}		 cm;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	ssize_t		 n;
+	int		 fd;
+
+	iov.iov_base = c->inbuf;
+	iov.iov_len = room;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof cm.buf;
+	*skip = 0;
+	if ((n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC)) <= 0)
+		return (n);
+	c->first = 0;
+	if ((fd = conn_cmsg_fd(&msg)) != -1) {
+		conn_take_status(c, fd);
+		*skip = 1;
+	}
+	return (n);
+}
+
+/* At max_document: one more byte waiting means the document is too large. */
+static void
+conn_peek_max(struct conn *c)
+{
+	char	b;
+	ssize_t	n;
+
+	n = recv(c->fd, &b, 1, MSG_PEEK);
+	if (n == 0) {
 		conn_eof(c);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		log_warnx("conn id=%llu: idle_timeout (%dms) reached while "
-		    "%s: closing", (unsigned long long)c->id,
-		    c->gen->set.idle_timeout_ms,
-		    (what & BEV_EVENT_READING) ? "reading" : "writing");
-		conn_close(c, "idle-timeout");
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_fail(c, errno);
 		return;
 	}
-	snprintf(how, sizeof how, "error:%s", (what & BEV_EVENT_EOF) ?
-	    "eof" : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	for (p = how; *p != '\0'; p++) {
-		if (*p == ' ')
-			*p = '-';
-	}
-	conn_close(c, how);
+	log_warnx("conn id=%llu: document larger than max_document (%llu "
+	    "bytes): closing", (unsigned long long)c->id,
+	    (unsigned long long)c->sess.max_document);
+	conn_cut(c, CONN_END_MAX_DOCUMENT);	/* the byte stays unread */
 }
 
-/* Serve a new connection on this worker's loop. */
-void
-conn_start(struct worker *w, int fd, int jsonl)
+/* Read once, at most what the session may take, and clean it. */
+static void
+conn_read(struct conn *c)
 {
-	struct server	*s = w->server;
+	size_t	room, skip = 0;
+	ssize_t	n;
+
+	if ((room = session_room(&c->sess, c->inbuf_size)) == 0) {
+		if (session_at_max(&c->sess))
+			conn_peek_max(c);
+		else
+			conn_update(c);
+		return;
+	}
+	if (c->first)
+		n = conn_recv_first(c, room, &skip);
+	else
+		n = read(c->fd, c->inbuf, room);
+	if (n > 0) {
+		session_feed(&c->sess, c->inbuf + skip, (size_t)n - skip);
+		conn_flush(c);
+	} else if (n == 0)
+		conn_eof(c);
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		conn_fail(c, errno);
+}
+
+/* Readable, or nothing read for idle_timeout. */
+static void
+conn_read_callback(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		log_warnx("conn id=%llu: idle_timeout (%dms) reached while "
+		    "reading: closing", (unsigned long long)c->id,
+		    c->gen->set.idle_timeout_ms);
+		conn_cut(c, CONN_END_IDLE_TIMEOUT);
+		return;
+	}
+	conn_read(c);
+}
+
+/* Writable, or nothing written for idle_timeout. */
+static void
+conn_write_callback(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		log_warnx("conn id=%llu: idle_timeout (%dms) reached while "
+		    "writing: closing", (unsigned long long)c->id,
+		    c->gen->set.idle_timeout_ms);
+		conn_finish(c, CONN_END_IDLE_TIMEOUT);
+		return;
+	}
+	conn_flush(c);
+}
+
+/* Report the end to the owner, from the loop. */
+static void
+conn_done_callback(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	c->done(c, c->arg);
+}
+
+/* Serve a new connection on the owner's loop. */
+struct conn *
+conn_new(const struct conn_params *cp)
+{
 	struct conn	*c;
-	struct sink	 sink;
-	struct timeval	 tv;
-	size_t		 hw;
+	uint64_t	 max;
 
 	c = xcalloc(1, sizeof *c);
-	c->id = __atomic_add_fetch(&s->next_id, 1, __ATOMIC_RELAXED);
-	c->worker = w;
-	c->jsonl = jsonl;
-	c->gen = server_generation(s);
+	c->id = cp->id;
+	c->fd = cp->fd;
+	c->status_fd = -1;
+	c->kind = cp->kind;
+	c->gen = cp->gen;
+	c->inbuf = cp->inbuf;
+	c->inbuf_size = cp->inbuf_size;
+	c->done = cp->done;
+	c->arg = cp->arg;
+	c->first = 1;
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
-	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL)
-		fatalx("cannot create bufferevent");
-	sink.write = conn_sink_write;
-	sink.arg = c;
-	c->stream = stream_new(c->gen->cfg, &sink, jsonl ? STREAM_JSONL :
-	    STREAM_RAW, NULL);
-	TAILQ_INSERT_TAIL(&w->conns, c, entry);
-	w->nconns++;
-	metrics_connection(&w->metrics);
-	tv.tv_sec = c->gen->set.idle_timeout_ms / 1000;
-	tv.tv_usec = (c->gen->set.idle_timeout_ms % 1000) * 1000;
-	hw = c->gen->set.output_high_water;
-	bufferevent_setcb(c->bev, conn_read_callback, conn_write_callback,
-	    conn_event_callback, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_set_max_single_read(c->bev, CONN_IO_MAX);
-	bufferevent_set_max_single_write(c->bev, CONN_IO_MAX);
-	bufferevent_setwatermark(c->bev, EV_WRITE, hw / 2, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	log_debug("conn id=%llu: started on worker %d, generation %llu",
-	    (unsigned long long)c->id, w->index,
-	    (unsigned long long)c->gen->number);
+	max = c->kind == STREAM_JSONL ? 0 : c->gen->set.max_document;
+	session_init(&c->sess, c->gen->cfg, c->kind, cp->scratch, max,
+	    c->gen->set.output_high_water);
+	if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) == -1)
+		log_warn("conn id=%llu: O_NONBLOCK", (unsigned long long)c->id);
+	c->ev_read = event_new(cp->base, c->fd, EV_READ | EV_PERSIST,
+	    conn_read_callback, c);
+	c->ev_write = event_new(cp->base, c->fd, EV_WRITE | EV_PERSIST,
+	    conn_write_callback, c);
+	c->ev_done = event_new(cp->base, -1, 0, conn_done_callback, c);
+	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_done == NULL)
+		fatalx("cannot create connection events");
+	conn_update(c);
+	log_debug("conn id=%llu: started, generation %llu",
+	    (unsigned long long)c->id, (unsigned long long)c->gen->number);
+	return (c);
+}
+
+/*
+ * A forced shutdown: write what the socket takes now of what is queued,
+ * then end.
+ */
+void
+conn_force(struct conn *c)
+{
+	if (c->ended)
+		return;
+	if (conn_write(c) == 0)
+		conn_finish(c, CONN_END_SHUTDOWN_TIMEOUT);
+}
+
+/* Free an ended connection (from the owner's done callback or later). */
+void
+conn_free(struct conn *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	if (c->status_fd != -1)
+		close(c->status_fd);
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	event_free(c->ev_done);
+	session_free(&c->sess);
+	generation_unref(c->gen);
+	free(c);
 }

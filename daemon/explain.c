@@ -10,7 +10,8 @@
 
 #include "config.h"
 #include "engine.h"
-#include "scrubd.h"
+#include "explain.h"
+#include "oneshot.h"
 #include "xmalloc.h"
 
 struct explain {

@@ -1,13 +1,16 @@
-/* scrubd: command line, configuration generations and the choice of mode. */
+/* scrubd: the command line and the choice of mode. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "explain.h"
+#include "generation.h"
 #include "log.h"
-#include "scrubd.h"
-#include "xmalloc.h"
+#include "oneshot.h"
+#include "server.h"
+#include "version.h"
 
 /* Print usage to f. */
 static void
@@ -43,47 +46,15 @@ usage(FILE *f)
 	    "  -V         print the version\n");
 }
 
-/* Load rules and daemon settings as one generation; NULL with errors. */
-struct generation *
-generation_load(const char *path, uint64_t number, struct config_errors *errs)
-{
-	struct generation	*g;
-	struct config		*cfg;
-
-	if ((cfg = config_load(path, errs)) == NULL)
-		return (NULL);
-	g = xcalloc(1, sizeof *g);
-	if (settings_load(&g->set, cfg, errs) != 0) {
-		config_unref(cfg);
-		free(g);
-		return (NULL);
-	}
-	g->cfg = cfg;
-	g->number = number;
-	g->refs = 1;
-	return (g);
-}
-
-/* Drop a reference to a generation, freeing it with the last one. */
-void
-generation_unref(struct generation *g)
-{
-	if (g == NULL || __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
-	settings_free(&g->set);
-	config_unref(g->cfg);
-	free(g);
-}
-
 /* Load the configuration or print every error and exit 1. */
 static struct generation *
-load_or_exit(const char *path)
+load_or_exit(const char *path, const struct settings_override *ov)
 {
 	struct config_errors	 errs = { NULL, 0 };
 	struct generation	*g;
 	size_t			 i;
 
-	if ((g = generation_load(path, 1, &errs)) != NULL)
+	if ((g = generation_load(path, ov, &errs)) != NULL)
 		return (g);
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.v[i]);
@@ -101,8 +72,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*path = CONFIG_DEFAULT_PATH;
-	const char			*sock = NULL, *jsock = NULL;
-	const char			*maddr = NULL;
+	struct settings_override	 ov = { NULL, NULL, NULL };
 	struct generation		*g;
 	int				 ch, check = 0, oneshot = 0, jsonl = 0;
 	int				 explain = 0;
@@ -121,7 +91,7 @@ main(int argc, char **argv)
 			oneshot = 1;
 			break;
 		case 'M':
-			maddr = optarg;
+			ov.metrics = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -130,10 +100,10 @@ main(int argc, char **argv)
 			jsonl = 1;
 			break;
 		case 'J':
-			jsock = optarg;
+			ov.jsonl_socket = optarg;
 			break;
 		case 's':
-			sock = optarg;
+			ov.socket = optarg;
 			break;
 		case 't':
 			check = 1;
@@ -157,7 +127,7 @@ main(int argc, char **argv)
 		return (2);
 	}
 	log_init(verbose, "scrubd");
-	g = load_or_exit(path);
+	g = load_or_exit(path, &ov);
 	if (check) {
 		printf("configuration OK\n");
 		generation_unref(g);
@@ -171,5 +141,5 @@ main(int argc, char **argv)
 		generation_unref(g);
 		return (rc);
 	}
-	return (server_run(path, sock, jsock, maddr, g));
+	return (server_run(path, &ov, g));
 }

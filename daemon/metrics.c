@@ -1,27 +1,15 @@
 /*
- * Metrics in the Prometheus text format, served with libevent's evhttp on
- * the main thread: GET /metrics and GET /healthz.  Each worker keeps its
- * own counters and touches them once per finished connection, under its
- * own lock; a scrape takes each lock in turn and sums.  Nothing is shared,
- * locked or atomic per line.
+ * Metrics in the Prometheus text format: per-thread counters, summed and
+ * rendered into a buffer when scraped (the transport is http.c).
  */
-#include <sys/socket.h>
-
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/listener.h>
-
-#include "config.h"
+#include "buf.h"
 #include "filter.h"
-#include "log.h"
 #include "metrics.h"
-#include "scrubd.h"
 #include "stream.h"
 #include "xmalloc.h"
 
@@ -30,10 +18,85 @@ static const double metrics_bounds[METRICS_NBUCKETS] = {
 	2.5, 5, 10, 60
 };
 
-static const char *metrics_reasons[METRICS_NREASONS] = {
-	"idle_timeout", "max_document", "max_connections", "refused_peer",
-	"client_error", "shutdown_timeout", "accept"
-};
+/* An empty name registry. */
+void
+metrics_names_init(struct metrics_names *nm)
+{
+	memset(nm, 0, sizeof *nm);
+}
+
+/* Free the registry. */
+void
+metrics_names_free(struct metrics_names *nm)
+{
+	size_t	i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+	free(nm->table);
+	memset(nm, 0, sizeof *nm);
+}
+
+/* FNV-1a hash of a name. */
+static size_t
+metrics_hash(const char *s)
+{
+	size_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h);
+}
+
+/* Put slot i into the hash table (which has room). */
+static void
+metrics_names_insert(struct metrics_names *nm, uint32_t i)
+{
+	size_t	h = metrics_hash(nm->v[i]) & (nm->tcap - 1);
+
+	while (nm->table[h] != 0)
+		h = (h + 1) & (nm->tcap - 1);
+	nm->table[h] = i + 1;
+}
+
+/* Double the hash table and re-insert every name. */
+static void
+metrics_names_grow(struct metrics_names *nm)
+{
+	size_t	i;
+
+	nm->tcap = nm->tcap ? nm->tcap * 2 : 64;
+	free(nm->table);
+	nm->table = xcalloc(nm->tcap, sizeof *nm->table);
+	for (i = 0; i < nm->n; i++)
+		metrics_names_insert(nm, (uint32_t)i);
+}
+
+/* The slot of a rule name, given a new one the first time it is seen. */
+uint32_t
+metrics_names_slot(struct metrics_names *nm, const char *name)
+{
+	size_t	h;
+
+	if (nm->tcap != 0) {
+		h = metrics_hash(name) & (nm->tcap - 1);
+		for (; nm->table[h] != 0; h = (h + 1) & (nm->tcap - 1)) {
+			if (strcmp(nm->v[nm->table[h] - 1], name) == 0)
+				return (nm->table[h] - 1);
+		}
+	}
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? nm->cap * 2 : 16;
+		nm->v = xreallocarray(nm->v, nm->cap, sizeof *nm->v);
+	}
+	nm->v[nm->n] = xstrdup(name);
+	if ((nm->n + 1) * 2 > nm->tcap)
+		metrics_names_grow(nm);
+	else
+		metrics_names_insert(nm, (uint32_t)nm->n);
+	return ((uint32_t)nm->n++);
+}
 
 /* Zeroed counters. */
 void
@@ -43,19 +106,15 @@ metrics_init(struct metrics *m)
 	pthread_mutex_init(&m->lock, NULL);
 }
 
-/* Free the rule table. */
+/* Free the counters. */
 void
 metrics_free(struct metrics *m)
 {
-	size_t	i;
-
-	for (i = 0; i < m->nrules; i++)
-		free(m->rules[i].name);
 	free(m->rules);
 	pthread_mutex_destroy(&m->lock);
 }
 
-/* A connection was accepted. */
+/* A connection was accepted and handed to this thread. */
 void
 metrics_connection(struct metrics *m)
 {
@@ -64,67 +123,79 @@ metrics_connection(struct metrics *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* Count an error by reason. */
+/* A connection was refused before it was served. */
 void
-metrics_error(struct metrics *m, enum metrics_reason r)
+metrics_refused(struct metrics *m, enum conn_end why)
 {
 	pthread_mutex_lock(&m->lock);
-	m->errors[r]++;
+	m->ends[why]++;
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* The error reason of a connection's end ("ok" is none: -1). */
-int
-metrics_reason_of(const char *how)
-{
-	if (strcmp(how, "idle-timeout") == 0)
-		return (METRICS_IDLE_TIMEOUT);
-	if (strcmp(how, "max-document") == 0)
-		return (METRICS_MAX_DOCUMENT);
-	if (strcmp(how, "shutdown-timeout") == 0)
-		return (METRICS_SHUTDOWN_TIMEOUT);
-	if (strncmp(how, "error", 5) == 0)
-		return (METRICS_CLIENT_ERROR);
-	return (-1);
-}
-
-/* The table entry for a rule name, added if new (lock held). */
-static struct metrics_rule *
-metrics_rule(struct metrics *m, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < m->nrules; i++)
-		if (strcmp(m->rules[i].name, name) == 0)
-			return (&m->rules[i]);
-	m->rules = xreallocarray(m->rules, m->nrules + 1, sizeof *m->rules);
-	memset(&m->rules[m->nrules], 0, sizeof *m->rules);
-	m->rules[m->nrules].name = xstrdup(name);
-	return (&m->rules[m->nrules++]);
-}
-
-/* Add a finished connection: its documents, bytes, rules and duration. */
+/* accept() failed. */
 void
-metrics_finish(struct metrics *m, const struct stream *st, uint64_t in,
-    uint64_t out, double secs, int reason)
+metrics_accept_error(struct metrics *m)
 {
-	const struct rule_stats	*rs;
-	struct metrics_rule	*mr;
-	size_t			 i;
+	pthread_mutex_lock(&m->lock);
+	m->accept_errors++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Make room for slots below n (lock held). */
+static void
+metrics_rules_reserve(struct metrics *m, size_t n)
+{
+	size_t	cap = m->nrules ? m->nrules : 16;
+
+	if (n <= m->nrules)
+		return;
+	while (cap < n)
+		cap *= 2;
+	m->rules = xreallocarray(m->rules, cap, sizeof *m->rules);
+	memset(m->rules + m->nrules, 0, (cap - m->nrules) * sizeof *m->rules);
+	m->nrules = cap;
+}
+
+/* Add what one rule did to its slot's counters (lock held). */
+static void
+metrics_rule_add(struct metrics_rule *mr, const struct rule_stats *rs)
+{
+	mr->matches += rs->matches;
+	mr->lines_dropped += rs->lines_dropped;
+	mr->bytes_removed += rs->bytes_in + rs->bytes_added - rs->bytes_out;
+	mr->bytes_added += rs->bytes_added;
+	mr->match_errors += rs->match_errors;
+}
+
+/* One past the largest slot of a stream's rules. */
+static size_t
+metrics_slots_end(const uint32_t *slots, size_t n)
+{
+	size_t	i, end = 0;
+
+	for (i = 0; i < n; i++)
+		if (slots[i] + 1 > end)
+			end = slots[i] + 1;
+	return (end);
+}
+
+/* A connection finished: its documents, bytes, rules and duration. */
+void
+metrics_document(struct metrics *m, const struct stream *st,
+    const uint32_t *slots, uint64_t in, uint64_t out, double secs,
+    enum conn_end end)
+{
+	size_t	i, n = stream_nrules(st);
 
 	pthread_mutex_lock(&m->lock);
 	m->documents += stream_documents(st);
 	m->bytes_in += in;
 	m->bytes_out += out;
-	if (reason >= 0)
-		m->errors[reason]++;
-	for (i = 0; i < stream_nrules(st); i++) {
-		rs = stream_rule_stats(st, i);
-		mr = metrics_rule(m, stream_rule_name(st, i));
-		mr->matches += rs->matches;
-		mr->lines_dropped += rs->lines_dropped;
-		mr->bytes_removed += rs->bytes_in - rs->bytes_out;
-	}
+	if (end != CONN_END_OK)
+		m->ends[end]++;
+	metrics_rules_reserve(m, metrics_slots_end(slots, n));
+	for (i = 0; i < n; i++)
+		metrics_rule_add(&m->rules[slots[i]], stream_rule_stats(st, i));
 	for (i = 0; i < METRICS_NBUCKETS; i++)
 		if (secs <= metrics_bounds[i])
 			m->buckets[i]++;
@@ -133,231 +204,168 @@ metrics_finish(struct metrics *m, const struct stream *st, uint64_t in,
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* Add one thread's counters into a total. */
+/* Add one thread's counters into a total (its lock taken). */
 static void
 metrics_add(struct metrics *t, struct metrics *m)
 {
-	struct metrics_rule	*mr;
-	size_t			 i;
+	size_t	i;
 
 	pthread_mutex_lock(&m->lock);
 	t->connections += m->connections;
 	t->documents += m->documents;
 	t->bytes_in += m->bytes_in;
 	t->bytes_out += m->bytes_out;
-	for (i = 0; i < METRICS_NREASONS; i++)
-		t->errors[i] += m->errors[i];
+	t->accept_errors += m->accept_errors;
+	for (i = 0; i < CONN_END_COUNT; i++)
+		t->ends[i] += m->ends[i];
 	for (i = 0; i < METRICS_NBUCKETS; i++)
 		t->buckets[i] += m->buckets[i];
 	t->count += m->count;
 	t->sum += m->sum;
+	metrics_rules_reserve(t, m->nrules);
 	for (i = 0; i < m->nrules; i++) {
-		mr = metrics_rule(t, m->rules[i].name);
-		mr->matches += m->rules[i].matches;
-		mr->lines_dropped += m->rules[i].lines_dropped;
-		mr->bytes_removed += m->rules[i].bytes_removed;
+		t->rules[i].matches += m->rules[i].matches;
+		t->rules[i].lines_dropped += m->rules[i].lines_dropped;
+		t->rules[i].bytes_removed += m->rules[i].bytes_removed;
+		t->rules[i].bytes_added += m->rules[i].bytes_added;
+		t->rules[i].match_errors += m->rules[i].match_errors;
 	}
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* Print a counter or gauge with its help and type lines. */
-static void
-metrics_one(struct evbuffer *b, const char *name, const char *type,
-    const char *help, unsigned long long v)
+/* Append formatted text to b. */
+static void __attribute__((format(printf, 2, 3)))
+metrics_printf(struct buf *b, const char *fmt, ...)
 {
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name,
-	    help, name, type, name, v);
+	va_list	ap;
+	char	line[1024];
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		buf_append(b, line, (size_t)n < sizeof line ? (size_t)n :
+		    sizeof line - 1);
 }
 
-/* Print the per-rule counters. */
+/* Print a counter or gauge with its help and type lines. */
 static void
-metrics_rules(struct evbuffer *b, const struct metrics *t)
+metrics_one(struct buf *b, const char *name, const char *type,
+    const char *help, unsigned long long v)
 {
-	static const char	*names[] = { "scrubd_rule_matches_total",
-	    "scrubd_rule_lines_dropped_total", "scrubd_rule_bytes_removed_total" };
-	static const char	*helps[] = { "Pattern matches, by rule.",
-	    "Lines dropped, by rule.", "Bytes removed, by rule." };
-	size_t			 i, k;
-	uint64_t		 v;
+	metrics_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help,
+	    name, type, name, v);
+}
 
-	for (k = 0; k < 3; k++) {
-		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n",
-		    names[k], helps[k], names[k]);
-		for (i = 0; i < t->nrules; i++) {
-			v = k == 0 ? t->rules[i].matches : k == 1 ?
-			    t->rules[i].lines_dropped :
-			    t->rules[i].bytes_removed;
-			evbuffer_add_printf(b, "%s{rule=\"%s\"} %llu\n",
-			    names[k], t->rules[i].name, (unsigned long long)v);
-		}
+/* The value of per-rule counter k. */
+static uint64_t
+metrics_rule_value(const struct metrics_rule *mr, int k)
+{
+	switch (k) {
+	case 0:
+		return (mr->matches);
+	case 1:
+		return (mr->lines_dropped);
+	case 2:
+		return (mr->bytes_removed);
+	case 3:
+		return (mr->bytes_added);
+	default:
+		return (mr->match_errors);
+	}
+}
+
+/* Print the per-rule counters for every rule name ever loaded. */
+static void
+metrics_rules(struct buf *b, const struct metrics *t,
+    const struct metrics_names *nm)
+{
+	static const char	*names[] = { "matches", "lines_dropped",
+	    "bytes_removed", "bytes_added", "match_errors" };
+	static const char	*helps[] = { "Pattern matches, by rule.",
+	    "Lines dropped, by rule.", "Bytes removed, by rule.",
+	    "Replacement bytes inserted, by rule.",
+	    "Matches stopped by a PCRE2 resource limit (text kept), by rule." };
+	size_t			 i;
+	int			 k;
+
+	for (k = 0; k < 5; k++) {
+		metrics_printf(b, "# HELP scrubd_rule_%s_total %s\n# TYPE "
+		    "scrubd_rule_%s_total counter\n", names[k], helps[k],
+		    names[k]);
+		for (i = 0; i < nm->n; i++)
+			metrics_printf(b, "scrubd_rule_%s_total{rule=\"%s\"} "
+			    "%llu\n", names[k], nm->v[i], (unsigned long long)
+			    (i < t->nrules ? metrics_rule_value(&t->rules[i],
+			    k) : 0));
 	}
 }
 
 /* Print the document duration histogram. */
 static void
-metrics_histogram(struct evbuffer *b, const struct metrics *t)
+metrics_histogram(struct buf *b, const struct metrics *t)
 {
 	const char	*n = "scrubd_document_duration_seconds";
 	size_t		 i;
 
-	evbuffer_add_printf(b, "# HELP %s Time from accept to close, per "
+	metrics_printf(b, "# HELP %s Time from accept to close, per "
 	    "connection.\n# TYPE %s histogram\n", n, n);
 	for (i = 0; i < METRICS_NBUCKETS; i++)
-		evbuffer_add_printf(b, "%s_bucket{le=\"%g\"} %llu\n", n,
+		metrics_printf(b, "%s_bucket{le=\"%g\"} %llu\n", n,
 		    metrics_bounds[i], (unsigned long long)t->buckets[i]);
-	evbuffer_add_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n"
+	metrics_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n"
 	    "%s_count %llu\n", n, (unsigned long long)t->count, n, t->sum, n,
 	    (unsigned long long)t->count);
 }
 
-/* Sum every thread's counters and print them all. */
+/* Print the errors by reason: every way a connection can fail, accept. */
 static void
-metrics_render(struct server *s, struct evbuffer *b)
+metrics_errors(struct buf *b, const struct metrics *t)
 {
-	struct metrics	 t;
-	size_t		 i;
-	int		 w;
+	int	i;
+
+	metrics_printf(b, "# HELP scrubd_errors_total Connections ended or "
+	    "refused by a limit or an error, and accept failures, by "
+	    "reason.\n# TYPE scrubd_errors_total counter\n");
+	for (i = 1; i < CONN_END_COUNT; i++)
+		metrics_printf(b, "scrubd_errors_total{reason=\"%s\"} %llu\n",
+		    conn_end_name((enum conn_end)i),
+		    (unsigned long long)t->ends[i]);
+	metrics_printf(b, "scrubd_errors_total{reason=\"accept\"} %llu\n",
+	    (unsigned long long)t->accept_errors);
+}
+
+/* Sum every thread's counters and print them all into b. */
+void
+metrics_render(const struct metrics_view *v, struct buf *b)
+{
+	struct metrics	t;
+	size_t		i;
 
 	metrics_init(&t);
-	for (i = 0; i < s->gen->cfg->nrules; i++)
-		metrics_rule(&t, s->gen->cfg->rules[i].name);
-	metrics_add(&t, &s->metrics);
-	for (w = 0; w < s->nworkers; w++)
-		metrics_add(&t, &s->workers[w].metrics);
+	for (i = 0; i < v->nthreads; i++)
+		metrics_add(&t, v->threads[i]);
 	metrics_one(b, "scrubd_documents_total", "counter", "Documents "
 	    "cleaned: raw connections and JSON Lines records.", t.documents);
 	metrics_one(b, "scrubd_bytes_in_total", "counter", "Bytes read from "
 	    "clients.", t.bytes_in);
 	metrics_one(b, "scrubd_bytes_out_total", "counter", "Cleaned bytes "
 	    "produced for clients.", t.bytes_out);
-	metrics_rules(b, &t);
+	metrics_rules(b, &t, v->names);
 	metrics_one(b, "scrubd_connections_active", "gauge", "Connections "
-	    "open now.", (unsigned long long)__atomic_load_n(&s->active,
-	    __ATOMIC_RELAXED));
+	    "open now.", v->active);
 	metrics_one(b, "scrubd_connections_total", "counter", "Connections "
 	    "accepted and served.", t.connections);
-	evbuffer_add_printf(b, "# HELP scrubd_errors_total Connections ended "
-	    "or refused by a limit or an error, by reason.\n"
-	    "# TYPE scrubd_errors_total counter\n");
-	for (i = 0; i < METRICS_NREASONS; i++)
-		evbuffer_add_printf(b, "scrubd_errors_total{reason=\"%s\"} "
-		    "%llu\n", metrics_reasons[i],
-		    (unsigned long long)t.errors[i]);
-	evbuffer_add_printf(b, "# HELP scrubd_reloads_total Configuration "
-	    "reloads, by result.\n# TYPE scrubd_reloads_total counter\n"
+	metrics_errors(b, &t);
+	metrics_printf(b, "# HELP scrubd_reloads_total Configuration reloads, "
+	    "by result.\n# TYPE scrubd_reloads_total counter\n"
 	    "scrubd_reloads_total{result=\"ok\"} %llu\n"
 	    "scrubd_reloads_total{result=\"failed\"} %llu\n",
-	    (unsigned long long)s->reloads_ok,
-	    (unsigned long long)s->reloads_failed);
+	    (unsigned long long)v->reloads_ok,
+	    (unsigned long long)v->reloads_failed);
 	metrics_one(b, "scrubd_config_generation", "gauge", "Generation of "
-	    "the configuration in force (1 at start).", s->gen->number);
+	    "the configuration in force (1 at start).", v->generation);
 	metrics_histogram(b, &t);
 	metrics_free(&t);
-}
-
-/* GET /metrics */
-static void
-metrics_http_metrics(struct evhttp_request *req, void *arg)
-{
-	struct evbuffer	*b;
-
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_send_error(req, 405, "Method Not Allowed");
-		return;
-	}
-	b = evbuffer_new();
-	metrics_render(arg, b);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
-}
-
-/* GET /healthz: 200 while serving, 503 while stopping. */
-static void
-metrics_http_healthz(struct evhttp_request *req, void *arg)
-{
-	struct server	*s = arg;
-	struct evbuffer	*b;
-
-	b = evbuffer_new();
-	evbuffer_add_printf(b, s->stopping ? "stopping\n" : "ok\n");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain");
-	evhttp_send_reply(req, s->stopping ? 503 : 200, s->stopping ?
-	    "Service Unavailable" : "OK", b);
-	evbuffer_free(b);
-}
-
-/* Bind HOST:PORT ([v6]:PORT too) for evhttp. */
-static int
-metrics_bind_tcp(struct server *s, const char *addr, char **cause)
-{
-	char	*host, *colon, *end;
-	long	 port;
-
-	host = xstrdup(addr);
-	if ((colon = strrchr(host, ':')) == NULL) {
-		*cause = xasprintf("metrics must be unix:PATH or HOST:PORT: "
-		    "%s", addr);
-		free(host);
-		return (-1);
-	}
-	*colon = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535) {
-		*cause = xasprintf("bad port in metrics address %s", addr);
-		free(host);
-		return (-1);
-	}
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	if (evhttp_bind_socket_with_handle(s->http, host,
-	    (unsigned short)port) == NULL) {
-		*cause = xasprintf("cannot listen for metrics on %s", addr);
-		free(host);
-		return (-1);
-	}
-	free(host);
-	return (0);
-}
-
-/* Serve /metrics and /healthz on unix:PATH or HOST:PORT. */
-int
-metrics_listen(struct server *s, const char *addr, char **cause)
-{
-	struct evconnlistener	*l;
-	int			 fd;
-
-	s->http = evhttp_new(s->base);
-	evhttp_set_timeout(s->http, 10);
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_cb(s->http, "/metrics", metrics_http_metrics, s);
-	evhttp_set_cb(s->http, "/healthz", metrics_http_healthz, s);
-	if (strncmp(addr, "unix:", 5) != 0)
-		return (metrics_bind_tcp(s, addr, cause));
-	fd = server_bind(addr + 5, &s->gen->set);
-	s->metrics_path = xstrdup(addr + 5);
-	l = evconnlistener_new(s->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
-	    LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (l == NULL || evhttp_bind_listener(s->http, l) == NULL) {
-		*cause = xasprintf("cannot listen for metrics on %s", addr);
-		return (-1);
-	}
-	return (0);
-}
-
-/* Stop serving metrics and remove a UNIX socket we made. */
-void
-metrics_stop(struct server *s)
-{
-	if (s->http != NULL)
-		evhttp_free(s->http);
-	s->http = NULL;
-	if (s->metrics_path != NULL && unlink(s->metrics_path) != 0)
-		log_warn("unlink %s", s->metrics_path);
-	free(s->metrics_path);
-	s->metrics_path = NULL;
 }

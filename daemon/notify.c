@@ -1,10 +1,7 @@
 /*
- * systemd integration through libsystemd: readiness and status messages
- * (sd_notify) and inherited listening sockets (sd_listen_fds).  Without
- * NOTIFY_SOCKET or LISTEN_FDS in the environment these do nothing.
+ * systemd readiness and status messages through libsystemd (sd_notify).
+ * Without NOTIFY_SOCKET in the environment these do nothing.
  */
-#include <sys/socket.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
-#include "scrubd.h"
+#include "notify.h"
 
 /* Send one notification; failures are logged at debug level only. */
 static void
@@ -69,37 +66,4 @@ void
 notify_status(const char *status)
 {
 	notify_send("STATUS=%s", status);
-}
-
-/*
- * Listening UNIX stream sockets inherited from systemd: the one named
- * "jsonl" (FileDescriptorName=jsonl) speaks JSON Lines, the other the raw
- * protocol.  Each is -1 if not passed.
- */
-void
-notify_listen_fds(int *raw, int *jsonl)
-{
-	char	**names = NULL;
-	int	  n, i, fd, *slot;
-
-	*raw = *jsonl = -1;
-	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
-		return;
-	for (i = 0; i < n; i++) {
-		fd = SD_LISTEN_FDS_START + i;
-		slot = (names != NULL && strcmp(names[i], "jsonl") == 0) ?
-		    jsonl : raw;
-		if (*slot == -1 && sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL,
-		    0) > 0)
-			*slot = fd;
-		else {
-			log_warnx("ignoring inherited descriptor %d: not a "
-			    "listening UNIX stream socket, or one too many",
-			    fd);
-			close(fd);
-		}
-	}
-	for (i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
 }

@@ -12,7 +12,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
-#include "scrubd.h"
+#include "oneshot.h"
 #include "stream.h"
 #include "xmalloc.h"
 

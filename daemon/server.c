@@ -1,14 +1,13 @@
 /*
- * The daemon's main thread: the listening socket, signals, reload and
- * shutdown.  Accepted connections are checked (peer credentials,
- * max_connections) and handed to the workers in turn.
+ * The daemon's main thread: it owns the listening sockets, the current
+ * generation, the workers, signals, reloads and the metrics endpoint.
+ * Accepted connections are checked (peer credentials, max_connections)
+ * and handed to the workers in turn with a reference to the generation
+ * in force.  Shutdown is driven by events: each worker reports when it
+ * has drained; a timer forces the rest at shutdown_timeout.
  */
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,51 +15,73 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "acceptor.h"
+#include "buf.h"
 #include "config.h"
+#include "generation.h"
+#include "http.h"
+#include "listen.h"
 #include "log.h"
-#include "scrubd.h"
+#include "metrics.h"
+#include "notify.h"
+#include "ratelimit.h"
+#include "reload.h"
+#include "server.h"
+#include "worker.h"
 #include "xmalloc.h"
 
-#define SERVER_CHECK_MS		50	/* shutdown progress polling */
-#define SERVER_RESUME_MS	1000	/* pause accepting after EMFILE */
 #define SERVER_STATUS_MS	5000	/* STATUS= to systemd */
 
-/* Take a reference to the current generation (any thread). */
-struct generation *
-server_generation(struct server *s)
-{
-	struct generation	*g;
-
-	pthread_mutex_lock(&s->gen_lock);
-	g = s->gen;
-	__atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&s->gen_lock);
-	return (g);
-}
-
-/* A connection was freed (worker thread); ok if its document was served. */
-void
-server_conn_gone(struct server *s, int ok)
-{
-	__atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
-	if (ok)
-		__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
-}
+struct server {
+	const char		*config_path;
+	struct settings_override ov;
+	struct event_base	*base;
+	struct generation	*gen;		/* in force (main thread) */
+	struct listen_sock	 ls_raw;
+	struct listen_sock	 ls_jsonl;
+	struct listen_sock	 ls_metrics;
+	struct acceptor		*a_raw;
+	struct acceptor		*a_jsonl;
+	struct http		*http;
+	struct worker		**workers;
+	int			 nworkers;
+	unsigned		 next_worker;
+	struct reload		*reload;
+	struct metrics		 metrics;	/* the main thread's counters */
+	struct metrics_names	 names;
+	struct event		*ev_hup;
+	struct event		*ev_term;
+	struct event		*ev_int;
+	struct event		*ev_drained;
+	struct event		*ev_deadline;
+	struct event		*ev_status;
+	int			 active;	/* connections open (atomic) */
+	int			 ndrained;	/* workers drained (atomic) */
+	uint64_t		 served;	/* ended ok (atomic) */
+	uint64_t		 next_id;
+	int			 stopping;
+	int			 forced;
+	uint64_t		 reloads_ok;
+	uint64_t		 reloads_failed;
+	char			 restart[128];	/* keys waiting for a restart */
+	struct ratelimit	 rl_refused;
+};
 
 /* Tell systemd the live figures. */
 static void
 server_status(struct server *s, const char *what)
 {
-	char	msg[256];
+	char	msg[512];
 
 	snprintf(msg, sizeof msg, "%s; generation %llu, %zu rules; %d "
-	    "connection(s) open, %llu document(s) served", what,
+	    "connection(s) open, %llu document(s) served%s%s%s", what,
 	    (unsigned long long)s->gen->number, s->gen->cfg->nrules,
 	    __atomic_load_n(&s->active, __ATOMIC_RELAXED),
-	    (unsigned long long)__atomic_load_n(&s->served, __ATOMIC_RELAXED));
+	    (unsigned long long)__atomic_load_n(&s->served, __ATOMIC_RELAXED),
+	    *s->restart ? "; " : "", s->restart, *s->restart ?
+	    " changed: needs a restart" : "");
 	notify_status(msg);
 }
 
@@ -77,6 +98,375 @@ server_status_callback(evutil_socket_t fd, short events, void *arg)
 	evtimer_add(s->ev_status, &tv);
 }
 
+/* Give each rule of a generation its metrics slot (by name). */
+static void
+server_slots(struct server *s, struct generation *g)
+{
+	size_t	i;
+
+	for (i = 0; i < g->cfg->nrules; i++)
+		g->rule_slots[i] = metrics_names_slot(&s->names,
+		    g->cfg->rules[i].name);
+}
+
+/* Refuse a connection before serving it: count, log (rate-limited). */
+static void
+server_refuse(struct server *s, int fd, enum conn_end why, const char *who)
+{
+	unsigned long	skipped;
+
+	metrics_refused(&s->metrics, why);
+	if (ratelimit_pass(&s->rl_refused, &skipped)) {
+		if (why == CONN_END_REFUSED_PEER)
+			log_warnx("refused connection from %s: not in "
+			    "allow_uid or allow_gid (%lu more refusals not "
+			    "logged)", who, skipped);
+		else
+			log_warnx("max_connections (%d) reached: closing new "
+			    "connection (%lu more refusals not logged)",
+			    s->gen->set.max_connections, skipped);
+	}
+	close(fd);
+}
+
+/* A client connected: check it, then hand it to the next worker. */
+static void
+server_accept(struct server *s, int fd, enum stream_kind kind)
+{
+	char	who[96];
+
+	if (!listen_peer_allowed(&s->gen->set, fd, who, sizeof who)) {
+		server_refuse(s, fd, CONN_END_REFUSED_PEER, who);
+		return;
+	}
+	if (__atomic_load_n(&s->active, __ATOMIC_RELAXED) >=
+	    s->gen->set.max_connections) {
+		server_refuse(s, fd, CONN_END_MAX_CONNECTIONS, NULL);
+		return;
+	}
+	__atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED);
+	generation_ref(s->gen);
+	worker_hand(s->workers[s->next_worker++ % (unsigned)s->nworkers], fd,
+	    kind, s->gen, ++s->next_id);
+}
+
+/* A raw-protocol client connected. */
+static void
+server_accept_raw(int fd, void *arg)
+{
+	server_accept(arg, fd, STREAM_RAW);
+}
+
+/* A JSON Lines client connected. */
+static void
+server_accept_jsonl(int fd, void *arg)
+{
+	server_accept(arg, fd, STREAM_JSONL);
+}
+
+/* A reload failed: log every error, keep the generation in force. */
+static void
+server_reload_failed(struct server *s, struct config_errors *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		log_warnx("%s", errs->v[i]);
+	log_warnx("reload failed: %zu error(s); keeping generation %llu",
+	    errs->n, (unsigned long long)s->gen->number);
+	s->reloads_failed++;
+	notify_ready("reload refused: configuration has errors, old rules "
+	    "kept");
+}
+
+/* A reload finished: swap the new generation in, or keep the old one. */
+static void
+server_reload_done(struct generation *g, struct config_errors *errs,
+    void *arg)
+{
+	struct server		*s = arg;
+	struct generation	*old = s->gen;
+	char			 msg[256];
+
+	if (g == NULL) {
+		server_reload_failed(s, errs);
+		return;
+	}
+	g->number = old->number + 1;
+	if (generation_restart_keys(old, g, s->restart, sizeof s->restart)
+	    != 0)
+		log_warnx("reload: %s changed: needs a restart (the running "
+		    "value stays in force until then)", s->restart);
+	settings_carry(&g->set, &old->set);
+	server_slots(s, g);
+	s->gen = g;
+	generation_unref(old);
+	s->reloads_ok++;
+	log_info("reload done: generation %llu, %zu rules",
+	    (unsigned long long)g->number, g->cfg->nrules);
+	snprintf(msg, sizeof msg, "reload done: new configuration taken%s%s%s",
+	    *s->restart ? "; " : "", s->restart, *s->restart ?
+	    " changed: needs a restart" : "");
+	notify_ready(msg);
+}
+
+/* End every connection now (second signal, or shutdown_timeout). */
+static void
+server_force(struct server *s)
+{
+	int	i;
+
+	if (s->forced)
+		return;
+	s->forced = 1;
+	for (i = 0; i < s->nworkers; i++)
+		worker_stop(s->workers[i], 1);
+}
+
+/* shutdown_timeout passed with documents still in flight. */
+static void
+server_deadline_callback(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	log_warnx("shutdown_timeout reached: closing the remaining "
+	    "connections");
+	server_force(arg);
+}
+
+/* Stop accepting on a listener and remove the socket file we made. */
+static void
+server_unlisten(struct acceptor **a, struct listen_sock *ls)
+{
+	acceptor_free(*a);	/* closes the descriptor */
+	*a = NULL;
+	ls->fd = -1;
+	listen_unlink(ls);
+}
+
+/* SIGTERM/SIGINT: stop accepting, remove the sockets, let documents end. */
+static void
+server_stop(struct server *s, int sig)
+{
+	struct timeval	tv;
+	int		i, ms = s->gen->set.shutdown_timeout_ms;
+
+	if (s->stopping) {
+		log_info("signal %d again: closing connections now", sig);
+		server_force(s);
+		return;
+	}
+	s->stopping = 1;
+	reload_cancel(s->reload);
+	notify_stopping("stopping: finishing documents in flight");
+	server_unlisten(&s->a_raw, &s->ls_raw);
+	if (s->a_jsonl != NULL)
+		server_unlisten(&s->a_jsonl, &s->ls_jsonl);
+	log_info("signal %d: stopping; waiting up to %d ms for %d "
+	    "connection(s)", sig, ms, __atomic_load_n(&s->active,
+	    __ATOMIC_RELAXED));
+	for (i = 0; i < s->nworkers; i++)
+		worker_stop(s->workers[i], 0);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->ev_deadline, &tv);
+}
+
+/* Signal dispatch on the main loop. */
+static void
+server_signal_callback(evutil_socket_t sig, short events, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)events;
+	if (sig != SIGHUP) {
+		server_stop(s, (int)sig);
+		return;
+	}
+	if (s->stopping)
+		return;
+	log_info("reloading %s", s->config_path);
+	notify_reloading();
+	reload_request(s->reload);
+}
+
+/* A worker drained: once all have, the main loop ends. */
+static void
+server_drained_callback(evutil_socket_t fd, short events, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)events;
+	if (__atomic_load_n(&s->ndrained, __ATOMIC_ACQUIRE) == s->nworkers)
+		event_base_loopexit(s->base, NULL);
+}
+
+/* Worker thread: a connection was freed. */
+static void
+server_conn_gone(void *arg, int ok)
+{
+	struct server	*s = arg;
+
+	__atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
+	if (ok)
+		__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
+}
+
+/* Worker thread: a stopping worker has nothing left. */
+static void
+server_worker_drained(void *arg)
+{
+	struct server	*s = arg;
+
+	__atomic_add_fetch(&s->ndrained, 1, __ATOMIC_ACQ_REL);
+	event_active(s->ev_drained, EV_TIMEOUT, 0);
+}
+
+/* Metrics: sum every thread's counters and render them. */
+static void
+server_render_metrics(void *arg, struct buf *b)
+{
+	struct server		 *s = arg;
+	struct metrics		**threads;
+	struct metrics_view	  v;
+	int			  i;
+
+	threads = xcalloc((size_t)s->nworkers + 1, sizeof *threads);
+	threads[0] = &s->metrics;
+	for (i = 0; i < s->nworkers; i++)
+		threads[i + 1] = worker_metrics(s->workers[i]);
+	memset(&v, 0, sizeof v);
+	v.threads = threads;
+	v.nthreads = (size_t)s->nworkers + 1;
+	v.names = &s->names;
+	v.active = (uint64_t)__atomic_load_n(&s->active, __ATOMIC_RELAXED);
+	v.reloads_ok = s->reloads_ok;
+	v.reloads_failed = s->reloads_failed;
+	v.generation = s->gen->number;
+	metrics_render(&v, b);
+	free(threads);
+}
+
+/* Healthz: are we stopping? */
+static int
+server_is_stopping(void *arg)
+{
+	return (((struct server *)arg)->stopping);
+}
+
+/* Create a signal event and add it. */
+static struct event *
+server_signal(struct server *s, int sig)
+{
+	struct event	*ev;
+
+	if ((ev = evsignal_new(s->base, sig, server_signal_callback, s)) ==
+	    NULL || evsignal_add(ev, NULL) != 0)
+		fatalx("cannot handle signal %d", sig);
+	return (ev);
+}
+
+/* Create the main loop's events. */
+static void
+server_events(struct server *s)
+{
+	if ((s->base = event_base_new()) == NULL)
+		fatalx("cannot create event base");
+	s->ev_hup = server_signal(s, SIGHUP);
+	s->ev_term = server_signal(s, SIGTERM);
+	s->ev_int = server_signal(s, SIGINT);
+	s->ev_drained = event_new(s->base, -1, 0, server_drained_callback, s);
+	s->ev_deadline = evtimer_new(s->base, server_deadline_callback, s);
+	s->ev_status = evtimer_new(s->base, server_status_callback, s);
+	if (s->ev_drained == NULL || s->ev_deadline == NULL ||
+	    s->ev_status == NULL)
+		fatalx("cannot create events");
+	s->reload = reload_new(s->base, s->config_path, &s->ov,
+	    server_reload_done, s);
+}
+
+/* Use a socket passed by systemd, or bind path; exit if impossible. */
+static void
+server_listen_unix(struct server *s, struct listen_sock *ls, int fd,
+    const char *path)
+{
+	const struct settings	*set = &s->gen->set;
+	char			*cause = NULL;
+
+	if (fd != -1) {
+		listen_adopt(ls, fd);
+		return;
+	}
+	if (listen_unix(ls, path, set->socket_mode, set->has_group,
+	    set->socket_gid, &cause) != 0)
+		fatalx("%s", cause);
+}
+
+/* Serve /metrics and /healthz where the settings say. */
+static void
+server_listen_metrics(struct server *s)
+{
+	const struct settings_addr	*m = &s->gen->set.metrics;
+	const struct settings		*set = &s->gen->set;
+	struct http_ops			 ops = { server_render_metrics,
+	    server_is_stopping, s };
+	char				*cause = NULL;
+	int				 rc;
+
+	if (m->text == NULL)
+		return;
+	if (m->path != NULL)
+		rc = listen_unix(&s->ls_metrics, m->path, set->socket_mode,
+		    set->has_group, set->socket_gid, &cause);
+	else
+		rc = listen_tcp(&s->ls_metrics, m->host, m->port, &cause);
+	if (rc != 0)
+		fatalx("cannot serve metrics on %s: %s", m->text, cause);
+	s->http = http_new(s->base, s->ls_metrics.fd, m->text, &ops,
+	    &s->metrics);
+	s->ls_metrics.fd = -1;		/* the acceptor closes it */
+}
+
+/* Open every listening socket: raw, JSON Lines, metrics. */
+static void
+server_listen(struct server *s)
+{
+	const struct settings	*set = &s->gen->set;
+	int			 raw, jsonl;
+
+	listen_systemd(&raw, &jsonl);
+	server_listen_unix(s, &s->ls_raw, raw, set->socket);
+	s->a_raw = acceptor_new(s->base, s->ls_raw.fd, s->ls_raw.path ?
+	    s->ls_raw.path : "the raw socket", server_accept_raw, s,
+	    &s->metrics);
+	if (jsonl != -1 || set->jsonl_socket != NULL) {
+		server_listen_unix(s, &s->ls_jsonl, jsonl, set->jsonl_socket);
+		s->a_jsonl = acceptor_new(s->base, s->ls_jsonl.fd,
+		    s->ls_jsonl.path ? s->ls_jsonl.path :
+		    "the JSON Lines socket", server_accept_jsonl, s,
+		    &s->metrics);
+	}
+	server_listen_metrics(s);
+}
+
+/* Start the workers: the setting, or one per CPU. */
+static void
+server_workers(struct server *s)
+{
+	struct worker_ops	ops = { server_conn_gone, server_worker_drained,
+	    s };
+	long			n = s->gen->set.workers;
+	int			i;
+
+	if (n <= 0 && (n = sysconf(_SC_NPROCESSORS_ONLN)) <= 0)
+		n = 1;
+	s->nworkers = (int)n;
+	s->workers = xcalloc((size_t)n, sizeof *s->workers);
+	for (i = 0; i < s->nworkers; i++)
+		s->workers[i] = worker_new(i, &ops);
+}
+
 /* Raise the soft descriptor limit to the hard one. */
 static void
 server_raise_nofile(void)
@@ -90,401 +480,42 @@ server_raise_nofile(void)
 		log_warn("setrlimit RLIMIT_NOFILE");
 }
 
-/* Fill a UNIX socket address (path length checked by server_bind). */
-static void
-server_sockaddr(const char *path, struct sockaddr_un *sun)
-{
-	memset(sun, 0, sizeof *sun);
-	sun->sun_family = AF_UNIX;
-	strncpy(sun->sun_path, path, sizeof sun->sun_path - 1);
-}
-
-/* Refuse a live socket at path; remove a stale one. */
-static void
-server_check_path(const char *path)
-{
-	struct sockaddr_un	 sun;
-	struct stat		 sb;
-	int			 fd, rc;
-
-	if (lstat(path, &sb) != 0)
-		return;
-	if (!S_ISSOCK(sb.st_mode))
-		fatalx("%s exists and is not a socket: not replacing it", path);
-	server_sockaddr(path, &sun);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		fatal("socket");
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
-	close(fd);
-	if (rc == 0)
-		fatalx("%s is live: another scrubd is listening there", path);
-	if (errno != ECONNREFUSED)
-		fatal("cannot tell whether %s is in use", path);
-	log_info("removing stale socket %s", path);
-	if (unlink(path) != 0)
-		fatal("unlink %s", path);
-}
-
-/* Create, bind and listen on a UNIX socket; returns the descriptor. */
-int
-server_bind(const char *path, const struct settings *set)
-{
-	struct sockaddr_un	 sun;
-	mode_t			 old;
-	int			 fd;
-
-	if (strlen(path) >= sizeof sun.sun_path)
-		fatalx("socket path too long (%zu bytes, at most %zu): %s",
-		    strlen(path), sizeof sun.sun_path - 1, path);
-	server_check_path(path);
-	server_sockaddr(path, &sun);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		fatal("socket");
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
-		fatal("bind %s", path);
-	umask(old);
-	if (chmod(path, set->socket_mode) != 0)
-		fatal("chmod %s", path);
-	if (set->has_group && chown(path, (uid_t)-1, set->socket_gid) != 0)
-		fatal("chown %s to group %d", path, (int)set->socket_gid);
-	if (listen(fd, SOMAXCONN) != 0)
-		fatal("listen %s", path);
-	return (fd);
-}
-
-/* Is the peer allowed by allow_uid / allow_gid?  Logs refusals. */
-static int
-server_peer_allowed(const struct settings *set, int fd)
-{
-	struct ucred	cred;
-	socklen_t	len = sizeof cred;
-	size_t		i;
-
-	if (set->nallow_uid == 0 && set->nallow_gid == 0)
-		return (1);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-		log_warn("SO_PEERCRED: refusing connection");
-		return (0);
-	}
-	for (i = 0; i < set->nallow_uid; i++)
-		if (set->allow_uid[i] == cred.uid)
-			return (1);
-	for (i = 0; i < set->nallow_gid; i++)
-		if (set->allow_gid[i] == cred.gid)
-			return (1);
-	log_warnx("refused connection from pid %d uid %d gid %d: not in "
-	    "allow_uid or allow_gid", (int)cred.pid, (int)cred.uid,
-	    (int)cred.gid);
-	return (0);
-}
-
-/* A client connected: check it, then hand it to the next worker. */
-static void
-server_accept(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
-{
-	struct server		*s = arg;
-	struct generation	*g;
-	int			 ok, active;
-
-	(void)sa;
-	(void)salen;
-	g = server_generation(s);
-	ok = server_peer_allowed(&g->set, fd);
-	if (!ok)
-		metrics_error(&s->metrics, METRICS_REFUSED_PEER);
-	active = __atomic_load_n(&s->active, __ATOMIC_RELAXED);
-	if (ok && active >= g->set.max_connections) {
-		log_warnx("max_connections (%d) reached: closing new "
-		    "connection", g->set.max_connections);
-		metrics_error(&s->metrics, METRICS_MAX_CONNECTIONS);
-		ok = 0;
-	}
-	generation_unref(g);
-	if (!ok) {
-		close(fd);
-		return;
-	}
-	__atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED);
-	worker_dispatch(&s->workers[s->next_worker++ % s->nworkers], fd,
-	    l == s->jlistener);
-}
-
-/* accept() failed: out of descriptors pauses accepting for a second. */
-static void
-server_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct server	*s = arg;
-	struct timeval	 tv = { 0, SERVER_RESUME_MS * 1000 };
-	int		 err = EVUTIL_SOCKET_ERROR();
-
-	metrics_error(&s->metrics, METRICS_ACCEPT);
-	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
-	    err != ENOMEM) {
-		log_warnx("accept: %s", evutil_socket_error_to_string(err));
-		return;
-	}
-	log_warnx("accept: %s: pausing new connections for %d ms",
-	    evutil_socket_error_to_string(err), SERVER_RESUME_MS);
-	(void)l;
-	evconnlistener_disable(s->listener);
-	if (s->jlistener != NULL)
-		evconnlistener_disable(s->jlistener);
-	evtimer_add(s->ev_resume, &tv);
-}
-
-/* Accept again after a pause. */
-static void
-server_resume_callback(evutil_socket_t fd, short events, void *arg)
-{
-	struct server	*s = arg;
-
-	(void)fd;
-	(void)events;
-	if (s->listener != NULL)
-		evconnlistener_enable(s->listener);
-	if (s->jlistener != NULL)
-		evconnlistener_enable(s->jlistener);
-}
-
-/* SIGHUP: build the new generation aside and swap it in only if valid. */
-static void
-server_reload(struct server *s)
-{
-	struct config_errors	 errs = { NULL, 0 };
-	struct generation	*g, *old;
-	size_t			 i;
-
-	log_info("reloading %s", s->config_path);
-	notify_reloading();
-	g = generation_load(s->config_path, s->gen->number + 1, &errs);
-	if (g == NULL) {
-		for (i = 0; i < errs.n; i++)
-			log_warnx("%s", errs.v[i]);
-		log_warnx("reload failed: %zu error(s); keeping generation "
-		    "%llu", errs.n, (unsigned long long)s->gen->number);
-		config_errors_free(&errs);
-		s->reloads_failed++;
-		notify_ready("reload refused: configuration has errors, "
-		    "old rules kept");
-		return;
-	}
-	if (strcmp(g->set.socket, s->gen->set.socket) != 0 ||
-	    g->set.workers != s->gen->set.workers)
-		log_warnx("socket and workers changes take effect at restart");
-	pthread_mutex_lock(&s->gen_lock);
-	old = s->gen;
-	s->gen = g;
-	pthread_mutex_unlock(&s->gen_lock);
-	log_info("reload done: generation %llu, %zu rules",
-	    (unsigned long long)g->number, g->cfg->nrules);
-	generation_unref(old);
-	s->reloads_ok++;
-	notify_ready("reload done: new configuration taken");
-}
-
-/* Are all workers finished? */
-static int
-server_workers_done(struct server *s)
-{
-	int	i;
-
-	for (i = 0; i < s->nworkers; i++)
-		if (!worker_done(&s->workers[i]))
-			return (0);
-	return (1);
-}
-
-/* While stopping: exit when the workers are done, force them at the deadline. */
-static void
-server_check_callback(evutil_socket_t fd, short events, void *arg)
-{
-	struct server	*s = arg;
-	struct timespec	 now;
-	struct timeval	 tv = { 0, SERVER_CHECK_MS * 1000 };
-	int		 i;
-
-	(void)fd;
-	(void)events;
-	if (server_workers_done(s)) {
-		event_base_loopexit(s->base, NULL);
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!s->forced && (now.tv_sec > s->stop_deadline.tv_sec ||
-	    (now.tv_sec == s->stop_deadline.tv_sec &&
-	    now.tv_nsec >= s->stop_deadline.tv_nsec))) {
-		s->forced = 1;
-		log_warnx("shutdown_timeout reached: closing the remaining "
-		    "connections");
-		for (i = 0; i < s->nworkers; i++)
-			worker_stop(&s->workers[i], 1);
-	}
-	evtimer_add(s->ev_check, &tv);
-}
-
-/* SIGTERM/SIGINT: stop accepting, remove the socket, let documents finish. */
-static void
-server_stop(struct server *s, int sig)
-{
-	struct timeval	tv = { 0, 0 };
-	int		i, ms = s->gen->set.shutdown_timeout_ms;
-
-	if (s->stopping) {
-		log_info("signal %d again: closing connections now", sig);
-		clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);
-		return;
-	}
-	s->stopping = 1;
-	notify_stopping("stopping: finishing documents in flight");
-	evconnlistener_free(s->listener);
-	s->listener = NULL;
-	if (s->jlistener != NULL)
-		evconnlistener_free(s->jlistener);
-	s->jlistener = NULL;
-	if (s->socket_path != NULL && unlink(s->socket_path) != 0)
-		log_warn("unlink %s", s->socket_path);
-	if (s->jsonl_path != NULL && unlink(s->jsonl_path) != 0)
-		log_warn("unlink %s", s->jsonl_path);
-	log_info("signal %d: stopping; waiting up to %d ms for %d "
-	    "connection(s)", sig, ms, __atomic_load_n(&s->active,
-	    __ATOMIC_RELAXED));
-	for (i = 0; i < s->nworkers; i++)
-		worker_stop(&s->workers[i], 0);
-	clock_gettime(CLOCK_MONOTONIC, &s->stop_deadline);
-	s->stop_deadline.tv_sec += ms / 1000;
-	s->stop_deadline.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (s->stop_deadline.tv_nsec >= 1000000000) {
-		s->stop_deadline.tv_sec++;
-		s->stop_deadline.tv_nsec -= 1000000000;
-	}
-	evtimer_add(s->ev_check, &tv);
-}
-
-/* Signal dispatch on the main loop. */
-static void
-server_signal_callback(evutil_socket_t sig, short events, void *arg)
-{
-	struct server	*s = arg;
-
-	(void)events;
-	if (sig == SIGHUP) {
-		if (!s->stopping)
-			server_reload(s);
-		return;
-	}
-	server_stop(s, (int)sig);
-}
-
-/* Number of workers to run: the setting, or one per CPU. */
-static int
-server_nworkers(const struct settings *set)
-{
-	long	n;
-
-	if (set->workers > 0)
-		return (set->workers);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return (n > 0 ? (int)n : 1);
-}
-
-/* Start workers with every signal blocked, so only this thread gets them. */
-static void
-server_start_workers(struct server *s)
-{
-	sigset_t	all, old;
-	int		i;
-
-	s->nworkers = server_nworkers(&s->gen->set);
-	s->workers = xcalloc((size_t)s->nworkers, sizeof *s->workers);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < s->nworkers; i++)
-		worker_start(&s->workers[i], s, i);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-/* Listen on an inherited descriptor, or bind path (remembered in *bound). */
-static struct evconnlistener *
-server_listen(struct server *s, int fd, const char *path, char **bound)
-{
-	struct evconnlistener	*l;
-
-	if (fd != -1) {
-		s->activated = 1;
-		evutil_make_socket_nonblocking(fd);
-		evutil_make_socket_closeonexec(fd);
-	} else {
-		fd = server_bind(path, &s->gen->set);
-		*bound = xstrdup(path);
-	}
-	l = evconnlistener_new(s->base, server_accept, s,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (l == NULL)
-		fatalx("cannot listen on %s", path ? path : "inherited socket");
-	evconnlistener_set_error_cb(l, server_accept_error);
-	return (l);
-}
-
-/* Create the main loop's events and the listeners. */
-static void
-server_setup(struct server *s)
-{
-	const struct settings	*set = &s->gen->set;
-	const char		*jpath, *maddr;
-	char			*cause = NULL;
-	int			 raw, jsonl;
-
-	if ((s->base = event_base_new()) == NULL)
-		fatalx("cannot create event base");
-	s->ev_hup = evsignal_new(s->base, SIGHUP, server_signal_callback, s);
-	s->ev_term = evsignal_new(s->base, SIGTERM, server_signal_callback, s);
-	s->ev_int = evsignal_new(s->base, SIGINT, server_signal_callback, s);
-	s->ev_resume = evtimer_new(s->base, server_resume_callback, s);
-	s->ev_check = evtimer_new(s->base, server_check_callback, s);
-	s->ev_status = evtimer_new(s->base, server_status_callback, s);
-	evsignal_add(s->ev_hup, NULL);
-	evsignal_add(s->ev_term, NULL);
-	evsignal_add(s->ev_int, NULL);
-	notify_listen_fds(&raw, &jsonl);
-	s->listener = server_listen(s, raw, s->socket_override ?
-	    s->socket_override : set->socket, &s->socket_path);
-	jpath = s->jsonl_override ? s->jsonl_override : set->jsonl_socket;
-	if (jsonl != -1 || jpath != NULL)
-		s->jlistener = server_listen(s, jsonl, jpath, &s->jsonl_path);
-	maddr = s->metrics_override ? s->metrics_override : set->metrics;
-	if (maddr != NULL && metrics_listen(s, maddr, &cause) != 0)
-		fatalx("%s", cause);
-}
-
-/* Free everything the main thread made, after the workers are joined. */
+/* Free everything, after the workers have drained. */
 static void
 server_teardown(struct server *s)
 {
 	int	i;
 
 	for (i = 0; i < s->nworkers; i++)
-		worker_join(&s->workers[i]);
+		worker_free(s->workers[i]);
 	free(s->workers);
-	metrics_stop(s);
-	metrics_free(&s->metrics);
-	if (s->listener != NULL)
-		evconnlistener_free(s->listener);
-	if (s->jlistener != NULL)
-		evconnlistener_free(s->jlistener);
+	http_free(s->http);
+	listen_unlink(&s->ls_metrics);
+	acceptor_free(s->a_raw);
+	acceptor_free(s->a_jsonl);
+	reload_free(s->reload);
 	event_free(s->ev_hup);
 	event_free(s->ev_term);
 	event_free(s->ev_int);
-	event_free(s->ev_resume);
-	event_free(s->ev_check);
+	event_free(s->ev_drained);
+	event_free(s->ev_deadline);
 	event_free(s->ev_status);
 	event_base_free(s->base);
 	generation_unref(s->gen);
-	pthread_mutex_destroy(&s->gen_lock);
-	free(s->socket_path);
-	free(s->jsonl_path);
+	metrics_free(&s->metrics);
+	metrics_names_free(&s->names);
+}
+
+/* Log what is served where. */
+static void
+server_log_listening(const struct server *s)
+{
+	log_info("listening on %s%s%s with %d worker(s), %zu rules from %s",
+	    s->ls_raw.path ? s->ls_raw.path : "the socket passed by systemd",
+	    s->a_jsonl ? " and JSON Lines on " : "",
+	    s->a_jsonl ? (s->ls_jsonl.path ? s->ls_jsonl.path :
+	    "the socket passed by systemd") : "", s->nworkers,
+	    s->gen->cfg->nrules, s->config_path);
 }
 
 /*
@@ -492,32 +523,27 @@ server_teardown(struct server *s)
  * the generation.  Returns the exit status.
  */
 int
-server_run(const char *config_path, const char *socket_override,
-    const char *jsonl_override, const char *metrics_override,
+server_run(const char *config_path, const struct settings_override *ov,
     struct generation *gen)
 {
 	struct server	s;
 
 	memset(&s, 0, sizeof s);
-	metrics_init(&s.metrics);
-	s.metrics_override = metrics_override;
 	s.config_path = config_path;
-	s.socket_override = socket_override;
-	s.jsonl_override = jsonl_override;
+	s.ov = *ov;
 	s.gen = gen;
-	pthread_mutex_init(&s.gen_lock, NULL);
+	gen->number = 1;
+	metrics_init(&s.metrics);
+	metrics_names_init(&s.names);
+	server_slots(&s, gen);
 	signal(SIGPIPE, SIG_IGN);
 	server_raise_nofile();
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent has no pthreads support");
-	server_setup(&s);
-	server_start_workers(&s);
-	log_info("listening on %s%s%s with %d worker(s), %zu rules from %s",
-	    s.socket_path ? s.socket_path : "the socket passed by systemd",
-	    s.jlistener ? " and JSON Lines on " : "",
-	    s.jlistener ? (s.jsonl_path ? s.jsonl_path :
-	    "the socket passed by systemd") : "", s.nworkers,
-	    gen->cfg->nrules, config_path);
+	server_events(&s);
+	server_listen(&s);
+	server_workers(&s);
+	server_log_listening(&s);
 	notify_ready("serving");
 	if (notify_enabled())
 		server_status_callback(-1, 0, &s);

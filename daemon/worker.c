@@ -1,40 +1,121 @@
 /*
- * Worker threads, memcached's model: each runs its own event_base; the
- * listener hands accepted descriptors to a worker through a locked queue
- * and wakes it with event_active().
+ * A worker thread: its event loop, its connections, its counters, its
+ * scratch space for matching and its read buffer (reads are cleaned at
+ * once, so one buffer serves every connection of the thread).
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "conn.h"
+#include "generation.h"
 #include "log.h"
-#include "scrubd.h"
+#include "metrics.h"
+#include "scratch.h"
+#include "worker.h"
 #include "xmalloc.h"
 
-/* Exit the loop once stopping and nothing is left to serve. */
+#define WORKER_READ_SIZE	(256 * 1024)
+
+/* An accepted descriptor on its way to a worker. */
+struct handoff {
+	int			 fd;
+	enum stream_kind	 kind;
+	struct generation	*gen;
+	uint64_t		 id;
+};
+
+TAILQ_HEAD(conns, conn);
+
+struct worker {
+	int			 index;
+	struct worker_ops	 ops;
+	pthread_t		 thread;
+	struct event_base	*base;
+	struct event		*wake;
+	pthread_mutex_t		 lock;		/* queue, stop, force */
+	struct handoff		*queue;
+	size_t			 nqueue;
+	size_t			 qcap;
+	int			 stop;		/* finish connections, then exit */
+	int			 force;		/* end every connection now */
+	int			 drained;	/* told the owner */
+	struct conns		 conns;
+	size_t			 nconns;
+	struct metrics		 metrics;
+	struct scratch		*scratch;
+	char			*inbuf;
+};
+
+/* Once stopping with nothing left to serve: exit the loop, tell the owner. */
 static void
-worker_maybe_exit(struct worker *w)
+worker_check_drained(struct worker *w)
 {
 	int	stop;
 
 	pthread_mutex_lock(&w->lock);
 	stop = w->stop && w->nqueue == 0;
 	pthread_mutex_unlock(&w->lock);
-	if (stop && w->nconns == 0)
-		event_base_loopexit(w->base, NULL);
+	if (!stop || w->nconns != 0 || w->drained)
+		return;
+	w->drained = 1;
+	event_base_loopexit(w->base, NULL);
+	w->ops.drained(w->ops.arg);
 }
 
-/* Woken by the listener or the server: take new fds, obey stop and force. */
+/* A connection ended: count it, free it, tell the owner. */
+static void
+worker_conn_done(struct conn *c, void *arg)
+{
+	struct worker	*w = arg;
+	int		 ok = c->end == CONN_END_OK;
+
+	metrics_document(&w->metrics, c->sess.stream, c->gen->rule_slots,
+	    c->sess.bytes_in, c->sess.bytes_out, conn_seconds(c), c->end);
+	TAILQ_REMOVE(&w->conns, c, entry);
+	w->nconns--;
+	conn_free(c);
+	w->ops.gone(w->ops.arg, ok);
+	worker_check_drained(w);
+}
+
+/* Start serving a handed-over descriptor. */
+static void
+worker_serve(struct worker *w, const struct handoff *h)
+{
+	struct conn_params	cp;
+	struct conn		*c;
+
+	memset(&cp, 0, sizeof cp);
+	cp.base = w->base;
+	cp.fd = h->fd;
+	cp.kind = h->kind;
+	cp.gen = h->gen;
+	cp.id = h->id;
+	cp.scratch = w->scratch;
+	cp.inbuf = w->inbuf;
+	cp.inbuf_size = WORKER_READ_SIZE;
+	cp.done = worker_conn_done;
+	cp.arg = w;
+	c = conn_new(&cp);
+	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	w->nconns++;
+	metrics_connection(&w->metrics);
+}
+
+/* Woken by the listener or the owner: take new fds, obey stop and force. */
 static void
 worker_wake_callback(evutil_socket_t fd, short events, void *arg)
 {
 	struct worker	*w = arg;
-	struct conn	*c, *next;
+	struct conn	*c;
 	struct handoff	*queue;
-	int		 force;
 	size_t		 i, n;
+	int		 force;
 
 	(void)fd;
 	(void)events;
@@ -46,48 +127,56 @@ worker_wake_callback(evutil_socket_t fd, short events, void *arg)
 	force = w->force;
 	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < n; i++)
-		conn_start(w, queue[i].fd, queue[i].jsonl);
+		worker_serve(w, &queue[i]);
 	free(queue);
-	if (force) {
-		for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
-			next = TAILQ_NEXT(c, entry);
-			conn_close(c, "shutdown-timeout");
-		}
-	}
-	worker_maybe_exit(w);
+	if (force)
+		TAILQ_FOREACH(c, &w->conns, entry)
+			conn_force(c);
+	worker_check_drained(w);
 }
 
-/* The thread: run the loop until told to stop and idle. */
+/* The thread: run the loop until stopped and drained. */
 static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
 
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return (NULL);
 }
 
-/* Create a worker's loop and start its thread. */
-void
-worker_start(struct worker *w, struct server *s, int index)
+/* Create a worker and start its thread (signals stay with the caller). */
+struct worker *
+worker_new(int index, const struct worker_ops *ops)
 {
-	memset(w, 0, sizeof *w);
-	w->server = s;
+	struct worker	*w;
+	sigset_t	 all, old;
+
+	w = xcalloc(1, sizeof *w);
 	w->index = index;
+	w->ops = *ops;
 	TAILQ_INIT(&w->conns);
 	pthread_mutex_init(&w->lock, NULL);
 	metrics_init(&w->metrics);
+	w->scratch = scratch_new();
+	w->inbuf = xmalloc(WORKER_READ_SIZE);
 	if ((w->base = event_base_new()) == NULL)
 		fatalx("worker %d: cannot create event base", index);
-	w->wake = event_new(w->base, -1, 0, worker_wake_callback, w);
+	if ((w->wake = event_new(w->base, -1, 0, worker_wake_callback, w)) ==
+	    NULL)
+		fatalx("worker %d: cannot create wake event", index);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
 		fatalx("worker %d: cannot start thread", index);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return (w);
 }
 
-/* Hand an accepted descriptor to a worker (from the listener thread). */
+/* Hand an accepted descriptor and its generation to a worker. */
 void
-worker_dispatch(struct worker *w, int fd, int jsonl)
+worker_hand(struct worker *w, int fd, enum stream_kind kind,
+    struct generation *gen, uint64_t id)
 {
 	pthread_mutex_lock(&w->lock);
 	if (w->nqueue == w->qcap) {
@@ -95,12 +184,14 @@ worker_dispatch(struct worker *w, int fd, int jsonl)
 		w->queue = xreallocarray(w->queue, w->qcap, sizeof *w->queue);
 	}
 	w->queue[w->nqueue].fd = fd;
-	w->queue[w->nqueue++].jsonl = jsonl;
+	w->queue[w->nqueue].kind = kind;
+	w->queue[w->nqueue].gen = gen;
+	w->queue[w->nqueue++].id = id;
 	pthread_mutex_unlock(&w->lock);
 	event_active(w->wake, EV_READ, 0);
 }
 
-/* Ask a worker to stop: finish its connections, or with force close them. */
+/* Ask a worker to stop: finish its connections, or with force end them. */
 void
 worker_stop(struct worker *w, int force)
 {
@@ -111,16 +202,16 @@ worker_stop(struct worker *w, int force)
 	event_active(w->wake, EV_READ, 0);
 }
 
-/* Has the worker's loop exited? */
-int
-worker_done(struct worker *w)
+/* The worker's counters, for a scrape. */
+struct metrics *
+worker_metrics(struct worker *w)
 {
-	return (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE));
+	return (&w->metrics);
 }
 
-/* Wait for the thread and free the worker's loop. */
+/* Wait for the thread (stopped and drained) and free the worker. */
 void
-worker_join(struct worker *w)
+worker_free(struct worker *w)
 {
 	pthread_join(w->thread, NULL);
 	event_free(w->wake);
@@ -128,11 +219,7 @@ worker_join(struct worker *w)
 	pthread_mutex_destroy(&w->lock);
 	free(w->queue);
 	metrics_free(&w->metrics);
-}
-
-/* A connection of this worker was freed: the worker may now exit. */
-void
-worker_conn_freed(struct worker *w)
-{
-	worker_maybe_exit(w);
+	scratch_free(w->scratch);
+	free(w->inbuf);
+	free(w);
 }

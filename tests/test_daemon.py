@@ -128,7 +128,7 @@ def test_idle_timeout(tmp_path):
         assert recv_all(s) == b""
         assert time.monotonic() - t0 < 5
         d.wait_log("idle_timeout (300ms) reached")
-        d.wait_log("end=idle-timeout")
+        d.wait_log("end=idle_timeout")
         assert d.roundtrip(b"x\n") == b"x\n"
     finally:
         assert d.stop() == 0
@@ -187,7 +187,7 @@ def test_shutdown_timeout_closes_stragglers(tmp_path):
     time.sleep(0.1)
     d.signal(signal.SIGTERM)
     assert d.proc.wait(timeout=20) == 0
-    assert "end=shutdown-timeout" in d.logtext()
+    assert "end=shutdown_timeout" in d.logtext()
     s.close()
 
 
@@ -261,7 +261,7 @@ def test_max_document(tmp_path):
             pass
         s.close()
         d.wait_log("larger than max_document (1024 bytes)")
-        d.wait_log("end=max-document")
+        d.wait_log("end=max_document")
         assert d.roundtrip(b"small\n") == b"small\n"
     finally:
         assert d.stop() == 0

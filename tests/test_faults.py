@@ -127,7 +127,7 @@ def test_sender_that_never_reads(tmp_path):
         assert sent < 32 << 20
         if not ASAN:
             assert grown < 32 * 1024, f"RSS grew {grown} KiB"
-        d.wait_log("end=idle-timeout")
+        d.wait_log("end=idle_timeout")
         s.close()
         assert d.roundtrip(b"ok\n") == b"ok\n"
     finally:
@@ -161,7 +161,7 @@ def test_slowloris_and_silent_clients(tmp_path):
         silent.settimeout(5)
         assert recv_all(silent) == b""
         t.join(15)
-        assert d.logtext().count("end=idle-timeout") >= 2
+        assert d.logtext().count("end=idle_timeout") >= 2
         assert good > 3
         silent.close()
         loris.close()

@@ -180,7 +180,7 @@ def test_connection_log_is_key_value(mdaemon):
     mdaemon.roundtrip(b"a\n##paidend##\n")
     mdaemon.wait_log("end=ok")
     line = [x for x in mdaemon.logtext().splitlines() if "end=ok" in x][0]
-    assert re.search(r"conn id=\d+ proto=raw end=ok in=14 out=2 "
+    assert re.search(r"conn id=\d+ proto=raw end=ok in=14 out=2 sent=2 "
                      r"lines_dropped=1 duration=\d+\.\d+s", line), line
 
 

@@ -1,0 +1,289 @@
+/* Listening sockets: bind, adopt from systemd, remove our own, peers. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "listen.h"
+#include "log.h"
+#include "settings.h"
+#include "xmalloc.h"
+
+#define LISTEN_BACKLOG	SOMAXCONN
+
+/* Fill a UNIX socket address; the path fits (settings checked it). */
+static void
+listen_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	strncpy(sun->sun_path, path, sizeof sun->sun_path - 1);
+}
+
+/* Is something accepting connections on the socket at path? */
+static int
+listen_is_live(const char *path, char **cause)
+{
+	struct sockaddr_un	sun;
+	int			fd, rc;
+
+	listen_sockaddr(path, &sun);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return (-1);
+	}
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	close(fd);
+	if (rc == 0)
+		return (1);
+	if (errno == ECONNREFUSED)
+		return (0);
+	*cause = xasprintf("cannot tell whether %s is in use: %s", path,
+	    strerror(errno));
+	return (-1);
+}
+
+/* Refuse a live socket or a non-socket at path; remove a stale socket. */
+static int
+listen_clear_path(const char *path, char **cause)
+{
+	struct stat	sb;
+	int		live;
+
+	if (lstat(path, &sb) != 0)
+		return (0);
+	if (!S_ISSOCK(sb.st_mode)) {
+		*cause = xasprintf("%s exists and is not a socket: not "
+		    "replacing it", path);
+		return (-1);
+	}
+	if ((live = listen_is_live(path, cause)) != 0) {
+		if (live == 1)
+			*cause = xasprintf("%s is live: another scrubd is "
+			    "listening there", path);
+		return (-1);
+	}
+	log_info("removing stale socket %s", path);
+	if (unlink(path) != 0) {
+		*cause = xasprintf("unlink %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* Fail with cause "what path: errno text", closing fd. */
+static int
+listen_fail(int fd, const char *what, const char *path, char **cause)
+{
+	*cause = xasprintf("%s %s: %s", what, path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return (-1);
+}
+
+/* Bind path with the given mode (and group), and record the file made. */
+static int
+listen_bind_unix(struct listen_sock *ls, int fd, const char *path,
+    mode_t mode, int has_group, gid_t gid, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	mode_t			 old;
+	int			 rc;
+
+	listen_sockaddr(path, &sun);
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (rc != 0)
+		return (listen_fail(fd, "bind", path, cause));
+	if (lstat(path, &sb) != 0)
+		return (listen_fail(fd, "stat", path, cause));
+	ls->dev = sb.st_dev;
+	ls->ino = sb.st_ino;
+	ls->path = xstrdup(path);
+	if (chmod(path, mode) != 0 || (has_group &&
+	    chown(path, (uid_t)-1, gid) != 0)) {
+		rc = errno;
+		listen_unlink(ls);
+		errno = rc;
+		return (listen_fail(fd, has_group ? "chmod/chown" : "chmod",
+		    path, cause));
+	}
+	return (0);
+}
+
+/* Create, bind and listen on a UNIX socket; -1 with *cause. */
+int
+listen_unix(struct listen_sock *ls, const char *path, mode_t mode,
+    int has_group, gid_t gid, char **cause)
+{
+	int	fd, rc;
+
+	memset(ls, 0, sizeof *ls);
+	ls->fd = -1;
+	if (listen_clear_path(path, cause) != 0)
+		return (-1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (listen_fail(-1, "socket for", path, cause));
+	if (listen_bind_unix(ls, fd, path, mode, has_group, gid, cause) != 0)
+		return (-1);
+	if (listen(fd, LISTEN_BACKLOG) != 0) {
+		rc = errno;
+		listen_unlink(ls);
+		errno = rc;
+		return (listen_fail(fd, "listen", path, cause));
+	}
+	ls->fd = fd;
+	return (0);
+}
+
+/* Create, bind and listen on a TCP socket; -1 with *cause. */
+int
+listen_tcp(struct listen_sock *ls, const char *host, unsigned short port,
+    char **cause)
+{
+	struct addrinfo	 hints, *ai;
+	char		 serv[8];
+	int		 fd, on = 1, rc;
+
+	memset(ls, 0, sizeof *ls);
+	ls->fd = -1;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(serv, sizeof serv, "%u", port);
+	if ((rc = getaddrinfo(host, serv, &hints, &ai)) != 0) {
+		*cause = xasprintf("%s: %s", host, gai_strerror(rc));
+		return (-1);
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof on) != 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, LISTEN_BACKLOG) != 0) {
+		freeaddrinfo(ai);
+		return (listen_fail(fd, "listen on", host, cause));
+	}
+	freeaddrinfo(ai);
+	ls->fd = fd;
+	return (0);
+}
+
+/* Take over a listening socket passed by systemd. */
+void
+listen_adopt(struct listen_sock *ls, int fd)
+{
+	memset(ls, 0, sizeof *ls);
+	ls->fd = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		log_warn("fcntl on inherited socket %d", fd);
+}
+
+/*
+ * Listening UNIX stream sockets inherited from systemd: the one named
+ * "jsonl" (FileDescriptorName=jsonl) speaks JSON Lines, the other the raw
+ * protocol.  Each is -1 if not passed.
+ */
+void
+listen_systemd(int *raw, int *jsonl)
+{
+	char	**names = NULL;
+	int	  n, i, fd, *slot;
+
+	*raw = *jsonl = -1;
+	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		fd = SD_LISTEN_FDS_START + i;
+		slot = (names != NULL && strcmp(names[i], "jsonl") == 0) ?
+		    jsonl : raw;
+		if (*slot == -1 && sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL,
+		    0) > 0)
+			*slot = fd;
+		else {
+			log_warnx("ignoring inherited descriptor %d: not a "
+			    "listening UNIX stream socket, or one too many",
+			    fd);
+			close(fd);
+		}
+	}
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * Remove the socket file this process made, and only that: whatever is
+ * at the path now (another daemon's socket, a file put there since) is
+ * left alone.
+ */
+void
+listen_unlink(struct listen_sock *ls)
+{
+	struct stat	sb;
+
+	if (ls->path == NULL)
+		return;
+	if (lstat(ls->path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    sb.st_dev == ls->dev && sb.st_ino == ls->ino) {
+		if (unlink(ls->path) != 0)
+			log_warn("unlink %s", ls->path);
+	} else
+		log_info("%s is no longer the socket scrubd made: leaving it",
+		    ls->path);
+	free(ls->path);
+	ls->path = NULL;
+}
+
+/* Close the socket and remove its file. */
+void
+listen_close(struct listen_sock *ls)
+{
+	if (ls->fd != -1)
+		close(ls->fd);
+	ls->fd = -1;
+	listen_unlink(ls);
+}
+
+/*
+ * Is the peer of fd allowed by allow_uid / allow_gid?  When refused, who
+ * describes it ("pid P uid U gid G").
+ */
+int
+listen_peer_allowed(const struct settings *set, int fd, char *who,
+    size_t size)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+	size_t		i;
+
+	if (set->nallow_uid == 0 && set->nallow_gid == 0)
+		return (1);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		snprintf(who, size, "unknown peer (SO_PEERCRED: %s)",
+		    strerror(errno));
+		return (0);
+	}
+	for (i = 0; i < set->nallow_uid; i++)
+		if (set->allow_uid[i] == cred.uid)
+			return (1);
+	for (i = 0; i < set->nallow_gid; i++)
+		if (set->allow_gid[i] == cred.gid)
+			return (1);
+	snprintf(who, size, "pid %d uid %d gid %d", (int)cred.pid,
+	    (int)cred.uid, (int)cred.gid);
+	return (0);
+}
