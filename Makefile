@@ -48,7 +48,7 @@ UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 TOOL_BINS  = $(BUILD)/chunkfeed
 
 .PHONY: all deps test check run bench fuzz fuzz-run clean install uninstall
-all: $(BUILD)/scrubd
+all: $(BUILD)/scrubd $(BUILD)/scrubc
 
 $(BUILD)/%.o: %.c $(wildcard filters/*.h daemon/*.h)
 	@mkdir -p $(dir $@)
@@ -60,6 +60,10 @@ $(BUILD)/libscrub.a: $(ENGINE_OBJ)
 
 $(BUILD)/scrubd: $(DAEMON_OBJ) $(BUILD)/libscrub.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/scrubc: client/scrubc.c daemon/version.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ client/scrubc.c
 
 $(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libscrub.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
@@ -77,11 +81,11 @@ bench: deps
 
 # libFuzzer targets: the engine, the configuration loader, JSON Lines.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = engine config jsonl
+FUZZ_TARGETS = engine config jsonl session
 FUZZ_DIR     = build/fuzz
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \
-	       -Ifilters -DSCRUBD_ROOT='"$(CURDIR)"' \
+	       -Ifilters -Idaemon -DSCRUBD_ROOT='"$(CURDIR)"' \
 	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_OBJ     = $(ENGINE_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
@@ -90,7 +94,17 @@ $(FUZZ_DIR)/filters/%.o: filters/%.c $(wildcard filters/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
+$(FUZZ_DIR)/daemon/session.o: daemon/session.c $(wildcard filters/*.h daemon/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+	    $(shell pkg-config --libs $(PKGS))
+
+# The output path: the daemon's session over the engine.
+$(FUZZ_DIR)/fuzz_session: tests/fuzz/fuzz_session.c $(FUZZ_OBJ) \
+	    $(FUZZ_DIR)/daemon/session.o
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
 	    $(shell pkg-config --libs $(PKGS))
 
@@ -132,7 +146,7 @@ deps:
 	    apt-get install -y -qq --no-install-recommends$$missing
 
 # Every test against one build tree (BUILD, SANITIZE).
-check: $(BUILD)/scrubd $(UNIT_BINS) $(TOOL_BINS)
+check: $(BUILD)/scrubd $(BUILD)/scrubc $(UNIT_BINS) $(TOOL_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 	SCRUBD_BUILD=$(BUILD) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
 

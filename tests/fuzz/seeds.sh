@@ -4,12 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1
-mkdir -p "$out/engine" "$out/config" "$out/jsonl"
+mkdir -p "$out/engine" "$out/config" "$out/jsonl" "$out/session"
 n=0
 for f in tests/corpus/*/*.in.txt; do
 	n=$((n + 1))
 	set=$(basename "$(dirname "$f")")
 	head -c 4096 "$f" > "$out/engine/$set-$(basename "$f")"
+	# session: six parameter bytes (chunking, high water, max_document,
+	# rules), then the document.
+	{ printf '\x%02x\x%02x\x%02x\x%02x\x%02x\x%02x' $((n % 256)) $((n * 7 % 256)) \
+	    $((n % 4)) $((n * 13 % 256)) $((n * 29 % 256)) $((n % 3));
+	  head -c 65536 "$f"; } > "$out/session/$set-$(basename "$f")"
 done
 [ "$n" -ge 80 ] || { echo "seeds.sh: tests/corpus is missing" >&2; exit 1; }
 cp conf/scrubd.conf tests/fuzz/*.conf "$out/config/"
