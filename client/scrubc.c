@@ -33,6 +33,9 @@
 #define SCRUBC_SOCKET	"/run/scrubd/scrubd.sock"
 #define SCRUBC_BUFSIZE	(256 * 1024)
 #define SCRUBC_JOBS	4
+#define SCRUBC_REFUSED	"scrubd closed the connection without a status " \
+	"(refused by max_connections or allow_uid/allow_gid, or it " \
+	"stopped; see its log)"
 
 /* One document on its way through scrubd. */
 struct job {
@@ -156,7 +159,11 @@ job_connect(struct job *j, const char *path)
 	c->cmsg_len = CMSG_LEN(sizeof (int));
 	memcpy(CMSG_DATA(c), &p[1], sizeof (int));
 	if (sendmsg(j->sock, &msg, MSG_NOSIGNAL) != 1) {
-		job_fail(j, "cannot send to %s: %s", path, strerror(errno));
+		if (errno == EPIPE || errno == ECONNRESET)
+			job_fail(j, "%s", SCRUBC_REFUSED);
+		else
+			job_fail(j, "cannot send to %s: %s", path,
+			    strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return (-1);
@@ -268,9 +275,7 @@ job_check(struct job *j)
 	job_read_status(j, line, sizeof line);
 	if (strncmp(line, "scrubd-status 1 ", 16) != 0 ||
 	    (end = strstr(line, "end=")) == NULL) {
-		job_fail(j, "scrubd closed the connection without a status "
-		    "(refused by max_connections or allow_uid/allow_gid, or "
-		    "it stopped; see its log)");
+		job_fail(j, "%s", SCRUBC_REFUSED);
 		return;
 	}
 	end += 4;
@@ -309,7 +314,9 @@ job_close(struct job *j)
 	}
 	j->sock = j->status = j->in = j->out = -1;
 	free(j->buf);
-	j->buf = NULL;
+	free(j->tmp);
+	free(j->final);
+	j->buf = j->tmp = j->final = NULL;
 	j->running = 0;
 }
 
@@ -577,5 +584,7 @@ main(int argc, char **argv)
 	scrubc_jobs(&sc, argv, argc);
 	sc.progress = argc > 0 && !sc.quiet && isatty(STDERR_FILENO);
 	signal(SIGPIPE, SIG_IGN);
-	return (scrubc_run(&sc));
+	ch = scrubc_run(&sc);
+	free(sc.v);
+	return (ch);
 }

@@ -10,8 +10,11 @@
  * fails with ECONNRESET), and a client that asked for a status (scrubc:
  * a descriptor sent with its first byte, see scrubd(8)) is told why.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +30,8 @@
 #include "generation.h"
 #include "log.h"
 #include "xmalloc.h"
+
+#define CONN_LINGER_MS	10	/* how often to look whether the peer read */
 
 static void	conn_flush(struct conn *);
 static void	conn_finish(struct conn *, enum conn_end);
@@ -129,6 +134,7 @@ conn_finish(struct conn *c, enum conn_end end)
 	session_abandon(&c->sess);
 	event_del(c->ev_read);
 	event_del(c->ev_write);
+	event_del(c->ev_linger);
 	c->reading = c->writing = 0;
 	conn_send_status(c);
 	close(c->fd);
@@ -181,6 +187,35 @@ conn_write(struct conn *c)
 	return (0);
 }
 
+/*
+ * A cut document's output is all written: close once the client has read
+ * it (SIOCOUTQ: bytes it has not read yet), or after idle_timeout, so
+ * that the reset of the close cannot make it lose them.
+ */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval	tv = { 0, CONN_LINGER_MS * 1000 };
+	int		unread = 0;
+
+	if (ioctl(c->fd, SIOCOUTQ, &unread) == -1 || unread == 0 ||
+	    conn_seconds(c) - c->linger_start >
+	    c->gen->set.idle_timeout_ms / 1000.0) {
+		conn_finish(c, c->end);
+		return;
+	}
+	evtimer_add(c->ev_linger, &tv);
+}
+
+/* Look again whether the client has read everything. */
+static void
+conn_linger_callback(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_linger(arg);
+}
+
 /* Write what is queued; end the connection once all is written. */
 static void
 conn_flush(struct conn *c)
@@ -189,11 +224,17 @@ conn_flush(struct conn *c)
 
 	if (conn_write(c) != 0)
 		return;
-	if (session_pending(&c->sess, &p) == 0 && (c->eof || c->cut)) {
-		conn_finish(c, c->cut ? c->end : CONN_END_OK);
+	if (session_pending(&c->sess, &p) != 0 || !(c->eof || c->cut)) {
+		conn_update(c);
+		return;
+	}
+	if (!c->cut) {
+		conn_finish(c, CONN_END_OK);
 		return;
 	}
 	conn_update(c);
+	c->linger_start = conn_seconds(c);
+	conn_linger(c);
 }
 
 /* The client finished writing: the stream releases the rest. */
@@ -405,7 +446,9 @@ conn_new(const struct conn_params *cp)
 	c->ev_write = event_new(cp->base, c->fd, EV_WRITE | EV_PERSIST,
 	    conn_write_callback, c);
 	c->ev_done = event_new(cp->base, -1, 0, conn_done_callback, c);
-	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_done == NULL)
+	c->ev_linger = evtimer_new(cp->base, conn_linger_callback, c);
+	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_done == NULL ||
+	    c->ev_linger == NULL)
 		fatalx("cannot create connection events");
 	conn_update(c);
 	log_debug("conn id=%llu: started, generation %llu",
@@ -437,6 +480,7 @@ conn_free(struct conn *c)
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	event_free(c->ev_done);
+	event_free(c->ev_linger);
 	session_free(&c->sess);
 	generation_unref(c->gen);
 	free(c);

@@ -51,6 +51,8 @@ struct conn {
 	struct event		*ev_read;
 	struct event		*ev_write;
 	struct event		*ev_done;
+	struct event		*ev_linger;	/* cut: wait for the reader */
+	double			 linger_start;
 	char			*inbuf;
 	size_t			 inbuf_size;
 	struct timespec		 started;

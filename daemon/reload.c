@@ -99,8 +99,9 @@ reload_request(struct reload *r)
 	if (r->cancelled)
 		return;
 	if (r->running) {
-		if (r->pending)
-			log_info("reload already pending: merged");
+		if (!r->pending)
+			log_info("a reload is running: one more will follow, "
+			    "merging further requests");
 		r->pending = 1;
 		return;
 	}
