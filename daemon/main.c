@@ -62,84 +62,110 @@ load_or_exit(const char *path, const struct settings_override *ov)
 	exit(1);
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asked for. */
+struct options {
+	const char			*path;
+	struct settings_override	 ov;
+	int				 check;
+	int				 oneshot;
+	int				 jsonl;
+	int				 explain;
+	int				 verbose;
+};
+
+/* Take one option; -h, -V and unknown options exit. */
+static void
+options_set(struct options *o, int ch)
 {
-	static const struct option	 longopts[] = {
+	switch (ch) {
+	case 'c':
+		o->path = optarg;
+		break;
+	case 'E':
+		o->explain = 1;
+		break;
+	case 'F':
+		o->oneshot = 1;
+		break;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case 'j':
+		o->jsonl = 1;
+		break;
+	case 'J':
+		o->ov.jsonl_socket = optarg;
+		break;
+	case 'M':
+		o->ov.metrics = optarg;
+		break;
+	case 's':
+		o->ov.socket = optarg;
+		break;
+	case 't':
+		o->check = 1;
+		break;
+	case 'v':
+		o->verbose = 1;
+		break;
+	case 'V':
+		printf("scrubd %s\n", SCRUBD_VERSION);
+		exit(0);
+	default:
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* Parse the options; returns the index of the first operand. */
+static int
+options_parse(struct options *o, int argc, char **argv)
+{
+	static const struct option	longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "explain", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char			*path = CONFIG_DEFAULT_PATH;
-	struct settings_override	 ov = { NULL, NULL, NULL };
-	struct generation		*g;
-	int				 ch, check = 0, oneshot = 0, jsonl = 0;
-	int				 explain = 0;
-	int				 verbose = 0, rc;
+	int				ch;
 
+	memset(o, 0, sizeof *o);
+	o->path = CONFIG_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "c:FhjJ:M:s:tvV", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'E':
-			explain = 1;
-			break;
-		case 'F':
-			oneshot = 1;
-			break;
-		case 'M':
-			ov.metrics = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return (0);
-		case 'j':
-			jsonl = 1;
-			break;
-		case 'J':
-			ov.jsonl_socket = optarg;
-			break;
-		case 's':
-			ov.socket = optarg;
-			break;
-		case 't':
-			check = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'V':
-			printf("scrubd %s\n", SCRUBD_VERSION);
-			return (0);
-		default:
-			usage(stderr);
-			return (2);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if ((!oneshot && argc != 0) || ((jsonl || explain) && !oneshot) ||
-	    (jsonl && explain)) {
+	    NULL)) != -1)
+		options_set(o, ch);
+	if ((!o->oneshot && optind != argc) ||
+	    ((o->jsonl || o->explain) && !o->oneshot) ||
+	    (o->jsonl && o->explain)) {
 		usage(stderr);
-		return (2);
+		exit(2);
 	}
-	log_init(verbose, "scrubd");
-	g = load_or_exit(path, &ov);
-	if (check) {
+	return (optind);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options		 o;
+	struct generation	*g;
+	int			 first, rc;
+
+	first = options_parse(&o, argc, argv);
+	argc -= first;
+	argv += first;
+	log_init(o.verbose, "scrubd");
+	g = load_or_exit(o.path, &o.ov);
+	if (o.check) {
 		printf("configuration OK\n");
 		generation_unref(g);
 		return (0);
 	}
-	if (oneshot) {
-		if (explain)
-			rc = explain_run(g->cfg, argv, argc);
-		else
-			rc = oneshot_run(g->cfg, argv, argc, jsonl);
-		generation_unref(g);
-		return (rc);
-	}
-	return (server_run(path, &ov, g));
+	if (!o.oneshot)
+		return (server_run(o.path, &o.ov, g));
+	if (o.explain)
+		rc = explain_run(g->cfg, argv, argc);
+	else
+		rc = oneshot_run(g->cfg, argv, argc, o.jsonl);
+	generation_unref(g);
+	return (rc);
 }

@@ -80,7 +80,7 @@ def test_service_hardening_exposure(tmp_path):
     assert float(m.group(1)) <= 1.5
 
 
-@pytest.mark.parametrize("page", ["scrubd.8", "scrubd.conf.5"])
+@pytest.mark.parametrize("page", ["scrubd.8", "scrubd.conf.5", "scrubc.1"])
 def test_man_pages_render_cleanly(page):
     r = subprocess.run(["man", "--warnings", "-l", str(ROOT / "man" / page)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
