@@ -76,7 +76,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o
 
 # Benchmarks: one table, every figure from this run (see README).
 bench: deps
-	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo
+	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo $(BUILD)/bench/linecopy
 	bash bench/run.sh $(BUILD)
 
 # libFuzzer targets: the engine, the configuration loader, JSON Lines.
