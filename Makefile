@@ -6,8 +6,11 @@
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
 #   make bench    deps, build, print the benchmark table
 #   make fuzz     deps, run the libFuzzer targets FUZZ_SECONDS (60) each
+#   make deb      the Debian package, build/scrubd_VERSION_ARCH.deb (lintian-checked)
+#   make test-systemd  that package under a real systemd in systemd-nspawn
 
 PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
@@ -19,7 +22,11 @@ CC	?= cc
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
 	   libsystemd-dev libjansson-dev libcmocka-dev systemd man-db groff-base \
-	   clang libclang-rt-14-dev socat python3-pytest
+	   clang libclang-rt-14-dev socat python3-pytest python3-distributed
+
+# Debian packages needed by make deb and make test-systemd only.
+PKG_DEB_PKGS = build-essential dpkg-dev debhelper lintian debootstrap \
+	   systemd-container
 
 PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd jansson
 WARN	 = -Wall -Wextra -Werror
@@ -32,7 +39,7 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) -Ifilters -Idaemon \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(filter deps deps-pkg clean,$(MAKECMDGOALS)),)
 ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
 $(info scrubd: build dependencies missing: 'make deps' installs them \
     ('make test' and 'make run' call it))
@@ -47,28 +54,30 @@ DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 TOOL_BINS  = $(BUILD)/chunkfeed
 
-.PHONY: all deps test check run bench fuzz fuzz-run clean install uninstall
+.PHONY: all deps deps-pkg test check run bench fuzz fuzz-run clean install \
+	uninstall deb test-systemd
 all: $(BUILD)/scrubd
 
 $(BUILD)/%.o: %.c $(wildcard filters/*.h daemon/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/libscrub.a: $(ENGINE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/scrubd: $(DAEMON_OBJ) $(BUILD)/libscrub.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libscrub.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
+	    $(shell pkg-config --libs cmocka)
 
 $(BUILD)/chunkfeed: $(BUILD)/tests/chunkfeed.o $(BUILD)/libscrub.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # Benchmarks: one table, every figure from this run (see README).
 bench: deps
@@ -115,10 +124,12 @@ fuzz-run: $(FUZZ_BINS)
 fuzz: deps
 	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# Install the Debian packages that are missing (apt-get when root).
+# Install the Debian packages that are missing (apt-get when root):
+# DEPS_PKGS, by default those the build and make test need.
+DEPS_PKGS ?= $(DEB_PKGS)
 deps:
 	@missing=""; \
-	for p in $(DEB_PKGS); do \
+	for p in $(DEPS_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		    grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -130,6 +141,10 @@ deps:
 	echo "installing:$$missing"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends$$missing
+
+# The same, with what make deb and make test-systemd need as well.
+deps-pkg:
+	@$(MAKE) -s deps DEPS_PKGS="$(DEB_PKGS) $(PKG_DEB_PKGS)"
 
 # Every test against one build tree (BUILD, SANITIZE).
 check: $(BUILD)/scrubd $(UNIT_BINS) $(TOOL_BINS)
@@ -152,10 +167,14 @@ run: deps
 	$(BUILD)/scrubd -c conf/scrubd.conf -s $(RUN_SOCKET)
 
 # Install under DESTDIR and PREFIX; an existing configuration is kept.
+# Programs go to SBINDIR (the daemon) and BINDIR (clients), every page in
+# man/ to its section; the units and the sysusers.d entry to their
+# directories.
+MAN_PAGES = $(wildcard man/*.[1-8])
 install: $(BUILD)/scrubd
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/scrubd \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/scrubd $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(BUILD)/scrubd $(DESTDIR)$(SBINDIR)/scrubd
 	@for f in scrubd.conf watermark.patterns; do \
 		if [ -e $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f ]; then \
@@ -171,8 +190,11 @@ install: $(BUILD)/scrubd
 	install -m 0644 systemd/scrubd-jsonl.socket \
 	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket
 	install -m 0644 systemd/scrubd.sysusers $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf
-	install -m 0644 man/scrubd.8 $(DESTDIR)$(MANDIR)/man8/scrubd.8
-	install -m 0644 man/scrubd.conf.5 $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5
+	@for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		echo "install -m 0644 $$m $$d/"; \
+		install -d $$d && install -m 0644 $$m $$d/ || exit 1; \
+	done
 
 # Remove what install put in place, but not the configuration.
 uninstall:
@@ -180,9 +202,35 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/scrubd.socket \
 	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket \
 	    $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf \
-	    $(DESTDIR)$(MANDIR)/man8/scrubd.8 \
-	    $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5
+	    $(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/scrubd: remove it by hand if unwanted"
+
+# The Debian package, built by dpkg-buildpackage from a copy of the tree
+# in build/deb (so the package's flags and make clean never touch build/),
+# checked by lintian (errors fail), copied to build/.
+DEB_VERSION = $(shell sed -n 's/^\#define SCRUBD_VERSION[^"]*"\(.*\)"/\1/p' \
+	    daemon/scrubd.h)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE = build/scrubd_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb: deps-pkg
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$v" != "$(DEB_VERSION)" ]; then \
+		echo "debian/changelog is at $$v, daemon/scrubd.h at" \
+		    "$(DEB_VERSION): add a changelog entry (dch -v)"; exit 1; \
+	fi
+	rm -rf build/deb && mkdir -p build/deb/src
+	tar -c --exclude=./build --exclude=./.git --exclude=./tests \
+	    --exclude=./bench --exclude=./.ci . | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -b -us -uc -jauto
+	lintian --fail-on error --info build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).changes
+	cp build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
+	@echo "built $(DEB_FILE)"
+
+# Boot Debian 12 with systemd in systemd-nspawn, install the package and
+# test it there (tests/systemd/run.sh; the root file system is cached in
+# build/systemd-root).
+test-systemd: deb
+	bash tests/systemd/run.sh $(DEB_FILE)
 
 clean:
 	rm -rf build
