@@ -270,6 +270,24 @@ test_broken_restart() {
 	check "and JSON Lines too" jsonl_through
 }
 
+# A crash is restarted (exit status 1 only is not), sockets untouched.
+test_crash_restart() {
+	local pid
+	echo "# crash"
+	probe > /dev/null
+	pid=$(prop scrubd.service MainPID)
+	systemctl kill -s KILL scrubd.service
+	for _ in $(seq 100); do
+		[ "$(prop scrubd.service SubState)" = running ] &&
+		    [ "$(prop scrubd.service MainPID)" != "$pid" ] && break
+		sleep 0.1
+	done
+	check "killed with SIGKILL, restarted once (Restart=on-failure)" same \
+	    "$(prop scrubd.service SubState)/$(prop scrubd.service NRestarts)" \
+	    "running/1"
+	check "a new process serves the corpus" corpus_through
+}
+
 test_security() {
 	local level
 	echo "# systemd-analyze security"
@@ -304,6 +322,7 @@ install-and-test)
 	test_reload
 	test_stop_in_flight
 	test_broken_restart
+	test_crash_restart
 	test_security
 	;;
 reboot-and-purge)
