@@ -222,7 +222,7 @@ deb: deps-pkg
 	tar -c --exclude=./build --exclude=./.git --exclude=./tests \
 	    --exclude=./bench --exclude=./.ci . | tar -x -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -b -us -uc -jauto
-	lintian --fail-on error --info build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).changes
+	lintian --fail-on error --display-info build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).changes
 	cp build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
 	@echo "built $(DEB_FILE)"
 
