@@ -171,11 +171,17 @@ run: deps
 # man/ to its section; the units and the sysusers.d entry to their
 # directories.
 MAN_PAGES = $(wildcard man/*.[1-8])
-install: $(BUILD)/scrubd
+# Client programs built in BUILD and installed to BINDIR (add scrubc here).
+BIN_PROGS =
+install: all $(BIN_PROGS:%=$(BUILD)/%)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/scrubd $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(BUILD)/scrubd $(DESTDIR)$(SBINDIR)/scrubd
+	@for p in $(BIN_PROGS); do \
+		echo "install -m 0755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p"; \
+		install -m 0755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; \
+	done
 	@for f in scrubd.conf watermark.patterns; do \
 		if [ -e $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f ]; then \
 			echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f"; \
@@ -198,7 +204,8 @@ install: $(BUILD)/scrubd
 
 # Remove what install put in place, but not the configuration.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/scrubd $(DESTDIR)$(UNITDIR)/scrubd.service \
+	rm -f $(DESTDIR)$(SBINDIR)/scrubd $(BIN_PROGS:%=$(DESTDIR)$(BINDIR)/%) \
+	    $(DESTDIR)$(UNITDIR)/scrubd.service \
 	    $(DESTDIR)$(UNITDIR)/scrubd.socket \
 	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket \
 	    $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf \
