@@ -110,13 +110,16 @@ prepare_run() {
 	[Unit]
 	Description=scrubd package tests
 	After=multi-user.target
+	# If inside.sh dies before its own systemctl exit, end the boot too.
+	FailureAction=exit
+	FailureActionExitStatus=3
 	[Service]
 	Type=oneshot
 	ExecStart=/bin/bash /root/scrubd-test/inside.sh
 	StandardOutput=tty
 	StandardError=tty
 	TTYPath=/dev/console
-	TimeoutStartSec=900
+	TimeoutStartSec=500
 	EOF
 	mkdir -p "$run/etc/systemd/system/multi-user.target.wants"
 	ln -sf ../scrubd-test.service \
@@ -140,7 +143,7 @@ probe_nspawn() {
 boot() {
 	echo "$1" > "$run/root/scrubd-test/phase"
 	echo "test-systemd: booting ($1)"
-	timeout 1200 systemd-nspawn --quiet --boot --register=no --keep-unit \
+	timeout 600 systemd-nspawn --quiet --boot --register=no --keep-unit \
 	    --directory="$run" --machine=scrubd-test --console=read-only \
 	    -- systemd.show_status=no < /dev/null 2>&1 | tee "$cache/$1.log"
 	return "${PIPESTATUS[0]}"
@@ -148,8 +151,7 @@ boot() {
 
 # The sum of the "N passed, N failed" lines of both boots.
 totals() {
-	cat "$cache"/install-and-test.log "$cache"/reboot-and-purge.log \
-	    2> /dev/null | tr -d '\r' | awk '
+	cat "$cache"/*-and-*.log | tr -d '\r' | awk '
 	    /^systemd: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
 	    END { printf "test-systemd: %d passed, %d failed\n", p, f }'
 }
