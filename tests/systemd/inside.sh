@@ -212,6 +212,44 @@ test_stop_in_flight() {
 	    systemctl is-active --quiet scrubd.socket scrubd-jsonl.socket
 }
 
+# A restart with a good configuration: the document in flight finishes in
+# the old process, clients arriving during the drain wait in the socket's
+# backlog and are served by the new one (FlushPending= flushes only when
+# no job is queued).
+test_restart_queued() {
+	local f want half cpid rpid i pid good=0
+	echo "# restart with clients queued during the drain"
+	f=$(ls "$dir"/corpus/*.in.txt | head -n 1)
+	want=${f%.in.txt}.expected.txt
+	half=$(($(stat -c %s "$f") / 2))
+	probe > /dev/null
+	pid=$(prop scrubd.service MainPID)
+	: > "$tmp/slow.out"
+	( head -c "$half" "$f"; sleep 2; tail -c "+$((half + 1))" "$f" ) |
+	    timeout 60 socat -t 30 - "UNIX-CONNECT:$sock" > "$tmp/slow.out" &
+	cpid=$!
+	for _ in $(seq 200); do
+		[ -s "$tmp/slow.out" ] && break
+		sleep 0.05
+	done
+	systemctl restart scrubd &
+	rpid=$!
+	sleep 0.5
+	for i in $(seq 5); do
+		client "$sock" "$f" "$tmp/queued.$i" &
+	done
+	wait "$rpid"
+	check "restart exits 0" test $? -eq 0
+	wait "$cpid"
+	check "the document in flight finished" cmp -s "$tmp/slow.out" "$want"
+	wait
+	for i in $(seq 5); do
+		cmp -s "$tmp/queued.$i" "$want" && good=$((good + 1))
+	done
+	check "clients queued during the drain all served" same "$good" 5
+	check "by a new process" test "$(prop scrubd.service MainPID)" != "$pid"
+}
+
 # count_outcomes FILE: how many of each outcome, as "served=N ...".
 count_outcomes() {
 	local o line=
@@ -321,6 +359,7 @@ install-and-test)
 	test_activation
 	test_reload
 	test_stop_in_flight
+	test_restart_queued
 	test_broken_restart
 	test_crash_restart
 	test_security
