@@ -336,6 +336,28 @@ test_security() {
 	    awk -v l="${level:-99}" 'BEGIN { exit !(l <= 1.5) }'
 }
 
+# Reinstalling (an upgrade to the same version) restarts the running
+# service and not the sockets, and keeps an edited configuration.
+test_upgrade() {
+	local pid since
+	echo "# upgrade"
+	pid=$(prop scrubd.service MainPID)
+	since=$(prop scrubd.socket ActiveEnterTimestampMonotonic)
+	printf '\n[filter:upgrade-test]\ntype = replace\npattern = UPGRADEME ?\n' \
+	    >> "$conf"
+	printf 'a UPGRADEME b\n' > "$tmp/upgrade.in"
+	check "dpkg -i over the installed package" \
+	    quietly "$tmp/dpkg.log" dpkg -i "$dir/scrubd.deb"
+	check "the running service was restarted" same \
+	    "$(prop scrubd.service ActiveState)/$([ "$(prop scrubd.service MainPID)" != "$pid" ] && echo new)" \
+	    "active/new"
+	check "the sockets were not" \
+	    same "$(prop scrubd.socket ActiveEnterTimestampMonotonic)" "$since"
+	client "$sock" "$tmp/upgrade.in" "$tmp/upgrade.out"
+	check "the edited configuration was kept, and is in force" \
+	    same "$(grep -c UPGRADEME "$conf")/$(cat "$tmp/upgrade.out")" "1/a b"
+}
+
 # Second boot: what the package left enabled starts, nothing more; purge.
 test_boot_and_purge() {
 	echo "# after a reboot"
@@ -344,6 +366,7 @@ test_boot_and_purge() {
 	check "service not started at boot" \
 	    same "$(prop scrubd.service ActiveState)" inactive
 	check "first connection starts it" corpus_through
+	test_upgrade
 	echo "# purge"
 	check "dpkg --purge" quietly "$tmp/dpkg.log" dpkg --purge scrubd
 	check "service and sockets stopped" same \
