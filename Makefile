@@ -6,8 +6,8 @@
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
 #   make bench    deps, build, print the benchmark table
 #   make fuzz     deps, run the libFuzzer targets FUZZ_SECONDS (60) each
-#   make deb      the Debian package, build/scrubd_VERSION_ARCH.deb (lintian-checked)
-#   make test-systemd  that package under a real systemd in systemd-nspawn
+#   make deb      deps-pkg, the Debian package build/scrubd_VERSION_ARCH.deb
+#   make test-systemd  deb, then the package under systemd in systemd-nspawn
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
@@ -167,12 +167,13 @@ run: deps
 	$(BUILD)/scrubd -c conf/scrubd.conf -s $(RUN_SOCKET)
 
 # Install under DESTDIR and PREFIX; an existing configuration is kept.
-# Programs go to SBINDIR (the daemon) and BINDIR (clients), every page in
-# man/ to its section; the units and the sysusers.d entry to their
-# directories.
-MAN_PAGES = $(wildcard man/*.[1-8])
-# Client programs built in BUILD and installed to BINDIR (add scrubc here).
+# The daemon goes to SBINDIR, the client programs of BIN_PROGS (built in
+# BUILD by all: add scrubc here) to BINDIR, every page in man/ to its
+# section.
 BIN_PROGS =
+MAN_PAGES = $(wildcard man/*.[1-8])
+MAN_FILES = $(foreach m,$(MAN_PAGES),\
+	    $(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 install: all $(BIN_PROGS:%=$(BUILD)/%)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/scrubd $(DESTDIR)$(UNITDIR) \
@@ -209,7 +210,7 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/scrubd.socket \
 	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket \
 	    $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf \
-	    $(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	    $(MAN_FILES:%=$(DESTDIR)%)
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/scrubd: remove it by hand if unwanted"
 
 # The Debian package, built by dpkg-buildpackage from a copy of the tree
@@ -229,7 +230,8 @@ deb: deps-pkg
 	tar -c --exclude=./build --exclude=./.git --exclude=./tests \
 	    --exclude=./bench --exclude=./.ci . | tar -x -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -b -us -uc -jauto
-	lintian --fail-on error --display-info build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).changes
+	lintian --fail-on error --display-info \
+	    build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).changes
 	cp build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
 	@echo "built $(DEB_FILE)"
 
