@@ -49,6 +49,7 @@ cleanup() {
 trap cleanup EXIT
 
 dask scheduler --host 127.0.0.1 --port 0 --no-dashboard --no-show \
+    --dashboard-address 127.0.0.1:0 \
     --scheduler-file "$work/scheduler.json" > "$work/scheduler.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 600); do
@@ -61,8 +62,10 @@ address=$("$python" -c 'import json, sys
 print(json.load(open(sys.argv[1]))["address"])' "$work/scheduler.json")
 echo "cluster.sh: scheduler at $address, starting $workers worker(s)"
 for i in $(seq "$workers"); do
-	dask worker "$address" --name "worker-$i" --nworkers 1 --nthreads 1 \
-	    --no-dashboard --local-directory "$work/worker-$i" \
+	dask worker "$address" --host 127.0.0.1 --name "worker-$i" \
+	    --nworkers 1 --nthreads 1 \
+	    --no-dashboard --dashboard-address 127.0.0.1:0 \
+	    --local-directory "$work/worker-$i" \
 	    > "$work/worker-$i.log" 2>&1 &
 	pids+=($!)
 done
