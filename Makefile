@@ -6,8 +6,11 @@
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
 #   make bench    deps, build, print the benchmark table
 #   make fuzz     deps, run the libFuzzer targets FUZZ_SECONDS (60) each
+#   make deb      deps-pkg, the Debian package build/scrubd_VERSION_ARCH.deb
+#   make test-systemd  deb, then the package under systemd in systemd-nspawn
 
 PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
@@ -19,7 +22,11 @@ CC	?= cc
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
 	   libsystemd-dev libjansson-dev libcmocka-dev systemd man-db groff-base \
-	   clang libclang-rt-14-dev socat python3-pytest
+	   clang libclang-rt-14-dev socat python3-pytest python3-distributed
+
+# Debian packages needed by make deb and make test-systemd only.
+PKG_DEB_PKGS = build-essential dpkg-dev debhelper lintian debootstrap \
+	   systemd-container
 
 PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd jansson
 WARN	 = -Wall -Wextra -Werror
@@ -32,7 +39,7 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) -Ifilters -Idaemon \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(filter deps deps-pkg clean,$(MAKECMDGOALS)),)
 ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
 $(info scrubd: build dependencies missing: 'make deps' installs them \
     ('make test' and 'make run' call it))
@@ -47,32 +54,34 @@ DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 TOOL_BINS  = $(BUILD)/chunkfeed
 
-.PHONY: all deps test check run bench fuzz fuzz-run clean install uninstall
+.PHONY: all deps deps-pkg test check run bench fuzz fuzz-run clean install \
+	uninstall deb test-systemd
 all: $(BUILD)/scrubd $(BUILD)/scrubc
 
 $(BUILD)/%.o: %.c $(wildcard filters/*.h daemon/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/libscrub.a: $(ENGINE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/scrubd: $(DAEMON_OBJ) $(BUILD)/libscrub.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/scrubc: client/scrubc.c daemon/version.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ client/scrubc.c
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(LDFLAGS) -o $@ client/scrubc.c
 
 $(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libscrub.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
+	    $(shell pkg-config --libs cmocka)
 
 $(BUILD)/chunkfeed: $(BUILD)/tests/chunkfeed.o $(BUILD)/libscrub.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # Benchmarks: one table, every figure from this run (see README).
 bench: deps
@@ -129,10 +138,12 @@ fuzz-run: $(FUZZ_BINS)
 fuzz: deps
 	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# Install the Debian packages that are missing (apt-get when root).
+# Install the Debian packages that are missing (apt-get when root):
+# DEPS_PKGS, by default those the build and make test need.
+DEPS_PKGS ?= $(DEB_PKGS)
 deps:
 	@missing=""; \
-	for p in $(DEB_PKGS); do \
+	for p in $(DEPS_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		    grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -144,6 +155,10 @@ deps:
 	echo "installing:$$missing"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends$$missing
+
+# The same, with what make deb and make test-systemd need as well.
+deps-pkg:
+	@$(MAKE) -s deps DEPS_PKGS="$(DEB_PKGS) $(PKG_DEB_PKGS)"
 
 # Every test against one build tree (BUILD, SANITIZE).
 check: $(BUILD)/scrubd $(BUILD)/scrubc $(UNIT_BINS) $(TOOL_BINS)
@@ -166,11 +181,22 @@ run: deps
 	$(BUILD)/scrubd -c conf/scrubd.conf -s $(RUN_SOCKET)
 
 # Install under DESTDIR and PREFIX; an existing configuration is kept.
-install: $(BUILD)/scrubd
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/scrubd \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+# The daemon goes to SBINDIR, the client programs of BIN_PROGS (built in
+# BUILD by all: add scrubc here) to BINDIR, every page in man/ to its
+# section.
+BIN_PROGS = scrubc
+MAN_PAGES = $(wildcard man/*.[1-8])
+MAN_FILES = $(foreach m,$(MAN_PAGES),\
+	    $(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+install: all $(BIN_PROGS:%=$(BUILD)/%)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/scrubd $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(BUILD)/scrubd $(DESTDIR)$(SBINDIR)/scrubd
+	@for p in $(BIN_PROGS); do \
+		echo "install -m 0755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p"; \
+		install -m 0755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; \
+	done
 	@for f in scrubd.conf watermark.patterns; do \
 		if [ -e $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f ]; then \
 			echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/scrubd/$$f"; \
@@ -185,18 +211,49 @@ install: $(BUILD)/scrubd
 	install -m 0644 systemd/scrubd-jsonl.socket \
 	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket
 	install -m 0644 systemd/scrubd.sysusers $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf
-	install -m 0644 man/scrubd.8 $(DESTDIR)$(MANDIR)/man8/scrubd.8
-	install -m 0644 man/scrubd.conf.5 $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5
+	@for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		echo "install -m 0644 $$m $$d/"; \
+		install -d $$d && install -m 0644 $$m $$d/ || exit 1; \
+	done
 
 # Remove what install put in place, but not the configuration.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/scrubd $(DESTDIR)$(UNITDIR)/scrubd.service \
+	rm -f $(DESTDIR)$(SBINDIR)/scrubd $(BIN_PROGS:%=$(DESTDIR)$(BINDIR)/%) \
+	    $(DESTDIR)$(UNITDIR)/scrubd.service \
 	    $(DESTDIR)$(UNITDIR)/scrubd.socket \
 	    $(DESTDIR)$(UNITDIR)/scrubd-jsonl.socket \
 	    $(DESTDIR)$(SYSUSERSDIR)/scrubd.conf \
-	    $(DESTDIR)$(MANDIR)/man8/scrubd.8 \
-	    $(DESTDIR)$(MANDIR)/man5/scrubd.conf.5
+	    $(MAN_FILES:%=$(DESTDIR)%)
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/scrubd: remove it by hand if unwanted"
+
+# The Debian package, built by dpkg-buildpackage from a copy of the tree
+# in build/deb (so the package's flags and make clean never touch build/),
+# checked by lintian (errors fail), copied to build/.
+DEB_VERSION = $(shell sed -n 's/^\#define SCRUBD_VERSION[^"]*"\(.*\)"/\1/p' \
+	    daemon/version.h)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE = build/scrubd_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb: deps-pkg
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$v" != "$(DEB_VERSION)" ]; then \
+		echo "debian/changelog is at $$v, daemon/version.h at" \
+		    "$(DEB_VERSION): add a changelog entry (dch -v)"; exit 1; \
+	fi
+	rm -rf build/deb && mkdir -p build/deb/src
+	tar -c --exclude=./build --exclude=./.git --exclude=./tests \
+	    --exclude=./bench --exclude=./.ci . | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -b -us -uc -jauto
+	lintian --fail-on error --display-info \
+	    build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).changes
+	cp build/deb/scrubd_$(DEB_VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
+	@echo "built $(DEB_FILE)"
+
+# Boot Debian 12 with systemd in systemd-nspawn, install the package and
+# test it there (tests/systemd/run.sh; the root file system is cached in
+# build/systemd-root).
+test-systemd: deb
+	bash tests/systemd/run.sh $(DEB_FILE)
 
 clean:
 	rm -rf build
