@@ -182,8 +182,7 @@ run: deps
 
 # Install under DESTDIR and PREFIX; an existing configuration is kept.
 # The daemon goes to SBINDIR, the client programs of BIN_PROGS (built in
-# BUILD by all: add scrubc here) to BINDIR, every page in man/ to its
-# section.
+# BUILD by all) to BINDIR, every page in man/ to its section.
 BIN_PROGS = scrubc
 MAN_PAGES = $(wildcard man/*.[1-8])
 MAN_FILES = $(foreach m,$(MAN_PAGES),\

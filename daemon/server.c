@@ -204,7 +204,8 @@ server_reload_done(struct generation *g, struct config_errors *errs,
 	s->reloads_ok++;
 	log_info("reload done: generation %llu, %zu rules",
 	    (unsigned long long)g->number, g->cfg->nrules);
-	snprintf(msg, sizeof msg, "reload done: new configuration taken%s%s%s",
+	snprintf(msg, sizeof msg, "reload done: generation %llu, new "
+	    "configuration taken%s%s%s", (unsigned long long)g->number,
 	    *s->restart ? "; " : "", s->restart, *s->restart ?
 	    " changed: needs a restart" : "");
 	notify_ready(msg);

@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 
 from conftest import BUILD, CONF, run
@@ -167,40 +166,28 @@ def test_forced_shutdown_after_all_input_read(tmp_path):
     fragment); scrubc's status can."""
     d = Daemon(tmp_path, "shutdown_timeout = 60s\nworkers = 1\n").start()
     doc, want = lines_doc(100000)
-    procs, writers = {}, []
+    src = tmp_path / "doc.txt"
+    src.write_bytes(doc)
+    procs = {}
     for name, argv in clients(d).items():
-        p = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs[name] = p
-        t = threading.Thread(target=feed, args=(p, doc))
-        t.start()
-        writers.append(t)
-    time.sleep(1)               # socat has sent it all; nobody reads
+        with open(src, "rb") as f:
+            procs[name] = subprocess.Popen(argv, stdin=f,
+                                           stdout=subprocess.PIPE,
+                                           stderr=subprocess.PIPE)
+    time.sleep(1)               # all sent (socat); nobody reads the output
     d.signal(signal.SIGTERM)
     d.wait_log("stopping")
     d.signal(signal.SIGTERM)
     assert d.proc.wait(timeout=20) == 0
     for name, p in procs.items():
-        out, err = p.stdout.read(), p.stderr.read()
-        p.wait(timeout=30)
+        out, err = p.communicate(timeout=60)
         assert len(out) < len(want) and want.startswith(out), name
         if name == "scrubc":
             assert p.returncode == 1, err
             assert b"shut down" in err
         else:
             assert p.returncode == 0, err
-    for t in writers:
-        t.join(30)
     assert "end=shutdown_timeout" in d.logtext()
-
-
-def feed(p, data):
-    """Write data to a process's standard input and close it."""
-    try:
-        p.stdin.write(data)
-        p.stdin.close()
-    except (BrokenPipeError, ValueError):
-        pass
 
 
 def test_max_connections(tmp_path):

@@ -152,7 +152,8 @@ def test_sd_notify_messages(tmp_path):
         msgs = notifications(notify, "READY=1")
         reloading = [m for m in msgs if "RELOADING=1" in m]
         assert reloading and "MONOTONIC_USEC=" in reloading[0]
-        assert "STATUS=reload done: new configuration taken" in msgs[-1]
+        assert "STATUS=reload done: generation 2, new configuration taken" \
+            in msgs[-1]
 
         d.conf.write_text("[filter:x]\ntype = bogus\n")
         d.signal(signal.SIGHUP)
