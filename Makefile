@@ -45,7 +45,7 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 ENGINE_OBJ = $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
-TOOL_BINS  = $(BUILD)/chunkfeed
+TOOL_BINS  = $(BUILD)/chunkfeed $(BUILD)/rulecost
 
 .PHONY: all deps test check run bench fuzz fuzz-run clean install uninstall
 all: $(BUILD)/scrubd
@@ -65,6 +65,10 @@ $(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libscrub.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/chunkfeed: $(BUILD)/tests/chunkfeed.o $(BUILD)/libscrub.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+# What the number of rules costs the engine: build/rulecost N [REPS].
+$(BUILD)/rulecost: $(BUILD)/tests/rulecost.o $(BUILD)/libscrub.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o

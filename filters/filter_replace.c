@@ -20,9 +20,8 @@
 
 #include "buf.h"
 #include "config.h"
-#include "filter.h"
 #include "engine.h"
-#include "log.h"
+#include "filter.h"
 #include "pattern.h"
 #include "scratch.h"
 #include "xmalloc.h"

@@ -413,11 +413,9 @@ patterns_jit(struct patterns *p, const struct config_ctx *ctx)
 	rc = pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE |
 	    PCRE2_JIT_PARTIAL_HARD);
 	p->jit = (rc == 0);
-	if (!p->jit && !warned) {
-		warned = 1;
+	if (!p->jit && __atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED) == 0)
 		log_warnx("PCRE2 JIT unavailable (error %d): patterns run in "
 		    "the interpreter", rc);
-	}
 }
 
 /* Compile the first n sources joined; NULL with *err set if they do not. */

@@ -157,8 +157,8 @@ def test_replacement_not_utf8_refused(scrubd, tmp_path):
 
 def jit_conf(tmp_path, jit):
     """The default configuration with [engine] jit set."""
-    text = CONF.read_text().replace("[engine]\n", f"[engine]\njit = {jit}\n")
-    assert f"jit = {jit}" in text
+    text = CONF.read_text().replace("\njit = yes\n", f"\njit = {jit}\n")
+    assert f"\njit = {jit}\n" in text
     (tmp_path / "watermark.patterns").write_bytes(
         (CONF.parent / "watermark.patterns").read_bytes())
     conf = tmp_path / f"jit-{jit}.conf"
