@@ -3,6 +3,8 @@
  * replacements, the JIT stack and match errors, engine_reset reusing state,
  * and drop-block's queue.
  */
+#include <pthread.h>
+
 #include "helpers.h"
 
 #include "filter.h"
@@ -457,6 +459,63 @@ test_drop_block_queue(void **state)
 	config_unref(cfg);
 }
 
+/* A thread warning about one rule many times. */
+static void *
+warn_thread(void *arg)
+{
+	int	i;
+
+	for (i = 0; i < 1000; i++)
+		rule_warn(arg, "test warning %d", i);
+	return (NULL);
+}
+
+/*
+ * Four threads warn about one rule 4000 times: one line is logged, the
+ * other 3999 are counted for the next; another rule has its own line.
+ */
+static void
+test_rule_warn_rate_limited(void **state)
+{
+	struct rule_warn	 w1 = { 0, 0 }, w2 = { 0, 0 };
+	struct rule		 r1, r2;
+	pthread_t		 t[4];
+	char			 path[] = "/tmp/scrubd-test-log-XXXXXX", text[512];
+	FILE			*f;
+	int			 fd, saved, i, lines = 0;
+
+	(void)state;
+	memset(&r1, 0, sizeof r1);
+	memset(&r2, 0, sizeof r2);
+	r1.name = "one";
+	r1.warn = &w1;
+	r2.name = "two";
+	r2.warn = &w2;
+	assert_true((fd = mkstemp(path)) >= 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, warn_thread, &r1),
+		    0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	rule_warn(&r2, "other rule");
+	dup2(saved, 2);
+	close(saved);
+	assert_non_null(f = fdopen(fd, "r"));
+	rewind(f);
+	while (fgets(text, sizeof text, f) != NULL) {
+		lines++;
+		assert_non_null(strstr(text, lines == 1 ? "warning: rule one: "
+		    "test warning " : "warning: rule two: other rule"));
+	}
+	fclose(f);
+	unlink(path);
+	assert_int_equal(lines, 2);
+	assert_int_equal(w1.quiet, 3999);
+	assert_int_equal(w2.quiet, 0);
+}
+
 /* line_cut never splits a UTF-8 character; utf8_valid is RFC 3629. */
 static void
 test_cut_and_utf8(void **state)
@@ -493,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_reset_reuses_state),
 		cmocka_unit_test(test_reset_forgets_document),
 		cmocka_unit_test(test_drop_block_queue),
+		cmocka_unit_test(test_rule_warn_rate_limited),
 		cmocka_unit_test(test_cut_and_utf8),
 	};
 
