@@ -52,7 +52,7 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 ENGINE_OBJ = $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
-TOOL_BINS  = $(BUILD)/chunkfeed
+TOOL_BINS  = $(BUILD)/chunkfeed $(BUILD)/rulecost
 
 .PHONY: all deps deps-pkg test check run bench fuzz fuzz-run clean install \
 	uninstall deb test-systemd
@@ -79,6 +79,10 @@ $(BUILD)/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libscrub.a
 
 $(BUILD)/chunkfeed: $(BUILD)/tests/chunkfeed.o $(BUILD)/libscrub.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# What the number of rules costs the engine: build/rulecost N [REPS].
+$(BUILD)/rulecost: $(BUILD)/tests/rulecost.o $(BUILD)/libscrub.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)

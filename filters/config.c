@@ -6,18 +6,23 @@
  * split them, and strips leading white space so that an indented key is a
  * key, not an inih continuation line.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "config.h"
 #include "filter.h"
+#include "nameset.h"
 #include "xmalloc.h"
 
 /* One [section] as written, with its keys in order. */
@@ -26,6 +31,7 @@ struct cfgsection {
 	int		 line;
 	struct cfgkey	*keys;
 	size_t		 nkeys;
+	size_t		 keycap;
 };
 
 struct loader {
@@ -36,6 +42,9 @@ struct loader {
 	size_t			 rawcap;
 	struct cfgsection	*sections;
 	size_t			 nsections;
+	size_t			 seccap;
+	size_t			 rulecap;	/* of cfg->rules */
+	struct nameset		 names;		/* rule names seen */
 };
 
 /* Keys a rule may give more than once. */
@@ -58,12 +67,83 @@ config_error(struct config_ctx *ctx, const char *file, int line,
 	config_errors_add(ctx->errors, xasprintf("%s:%d: %s", file, line, msg));
 }
 
+/*
+ * Make room in array v for one more item after n, doubling its capacity
+ * *cap, so that n additions cost O(n) in all.  Returns the array.
+ */
+static void *
+config_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return (v);
+	*cap = *cap != 0 ? *cap * 2 : 8;
+	return (xreallocarray(v, *cap, size));
+}
+
 /* Append an already formatted error (taken over). */
 void
 config_errors_add(struct config_errors *errs, char *msg)
 {
-	errs->v = xreallocarray(errs->v, errs->n + 1, sizeof *errs->v);
+	size_t	n = errs->n;
+
+	/* The capacity is n rounded up to a power of two, at least 8. */
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+		errs->v = xreallocarray(errs->v, n == 0 ? 8 : n * 2,
+		    sizeof *errs->v);
 	errs->v[errs->n++] = msg;
+}
+
+/* What kind of file a mode is, for error messages. */
+static const char *
+config_file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return ("a directory");
+	if (S_ISFIFO(mode))
+		return ("a FIFO");
+	if (S_ISCHR(mode))
+		return ("a character device");
+	if (S_ISBLK(mode))
+		return ("a block device");
+	if (S_ISSOCK(mode))
+		return ("a socket");
+	return ("not a plain file");
+}
+
+/*
+ * Open a file of the configuration (the configuration itself, a
+ * patterns_file) for reading: non-blocking, so a FIFO cannot hang the
+ * load, and close-on-exec; then refuse anything that is not a regular
+ * file, or is larger than max bytes (0: any size), before reading a byte.
+ * NULL with *cause set ("cannot open: ...", "is a FIFO, ...") on error.
+ */
+FILE *
+config_open(const char *path, off_t max, char **cause)
+{
+	struct stat	 sb;
+	FILE		*f;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot open: %s", strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &sb) != 0) {
+		*cause = xasprintf("cannot stat: %s", strerror(errno));
+		close(fd);
+		return (NULL);
+	}
+	if (!S_ISREG(sb.st_mode))
+		*cause = xasprintf("is %s, not a regular file",
+		    config_file_kind(sb.st_mode));
+	else if (max != 0 && sb.st_size > max)
+		*cause = xasprintf("is larger than %lld bytes", (long long)max);
+	else if ((f = fdopen(fd, "r")) != NULL)
+		return (f);
+	else
+		*cause = xasprintf("cannot read: %s", strerror(errno));
+	close(fd);
+	return (NULL);
 }
 
 /* Free an error list. */
@@ -94,7 +174,7 @@ config_section_add(struct loader *ld, const char *name, size_t len)
 {
 	struct cfgsection	*s;
 
-	ld->sections = xreallocarray(ld->sections, ld->nsections + 1,
+	ld->sections = config_grow(ld->sections, ld->nsections, &ld->seccap,
 	    sizeof *ld->sections);
 	s = &ld->sections[ld->nsections++];
 	memset(s, 0, sizeof *s);
@@ -181,7 +261,7 @@ config_handler(void *arg, const char *section, const char *name,
 	if (ld->nsections == 0)
 		return (1);
 	s = &ld->sections[ld->nsections - 1];
-	s->keys = xreallocarray(s->keys, s->nkeys + 1, sizeof *s->keys);
+	s->keys = config_grow(s->keys, s->nkeys, &s->keycap, sizeof *s->keys);
 	k = &s->keys[s->nkeys++];
 	k->key = xstrdup(name);
 	k->value = xstrdup(value);
@@ -211,21 +291,45 @@ void
 config_check_repeats(const struct cfgkey *keys, size_t n,
     int (*repeatable)(const char *), struct config_errors *errs)
 {
-	size_t	i, j;
+	struct nameset	seen = { NULL, 0, 0 };
+	size_t		i;
+	int		first;
 
 	for (i = 0; i < n; i++) {
-		if (repeatable(keys[i].key))
+		if (repeatable(keys[i].key) ||
+		    nameset_add(&seen, keys[i].key, keys[i].line, &first))
 			continue;
-		for (j = 0; j < i; j++) {
-			if (strcmp(keys[i].key, keys[j].key) == 0) {
-				config_errors_add(errs, xasprintf("%s:%d: %s "
-				    "given twice (first at line %d)",
-				    keys[i].file, keys[i].line, keys[i].key,
-				    keys[j].line));
-				break;
-			}
-		}
+		config_errors_add(errs, xasprintf("%s:%d: %s given twice "
+		    "(first at line %d)", keys[i].file, keys[i].line,
+		    keys[i].key, first));
 	}
+	nameset_free(&seen);
+}
+
+/* Take one key of an [engine] section. */
+static int
+config_engine_key(struct config *cfg, const struct cfgkey *k, char **cause)
+{
+	uint64_t	v;
+
+	if (strcmp(k->key, "jit") == 0) {
+		if (filter_parse_bool(k->value, &cfg->jit) == 0)
+			return (0);
+		*cause = xasprintf("jit must be yes or no");
+		return (-1);
+	}
+	if (strcmp(k->key, "max_line") != 0) {
+		*cause = xasprintf("unknown key %s in [engine]", k->key);
+		return (-1);
+	}
+	if (filter_parse_size(k->value, &v) != 0 ||
+	    v < CONFIG_MAX_LINE_MIN || v > 1024 * 1024 * 1024) {
+		*cause = xasprintf("max_line must be a size from %d bytes to "
+		    "1G", CONFIG_MAX_LINE_MIN);
+		return (-1);
+	}
+	cfg->max_line = (size_t)v;
+	return (0);
 }
 
 /* Take the keys of an [engine] section. */
@@ -233,25 +337,15 @@ static void
 config_engine(struct loader *ld, struct config *cfg,
     const struct cfgsection *s)
 {
-	const struct cfgkey	*k;
-	uint64_t		 v;
-	size_t			 i;
+	char	*cause;
+	size_t	 i;
 
 	for (i = 0; i < s->nkeys; i++) {
-		k = &s->keys[i];
-		if (strcmp(k->key, "max_line") != 0) {
-			config_error(&ld->ctx, k->file, k->line,
-			    "unknown key %s in [engine]", k->key);
-			continue;
-		}
-		if (filter_parse_size(k->value, &v) != 0 ||
-		    v < CONFIG_MAX_LINE_MIN || v > 1024 * 1024 * 1024) {
-			config_error(&ld->ctx, k->file, k->line,
-			    "max_line must be a size from %d bytes to 1G",
-			    CONFIG_MAX_LINE_MIN);
-			continue;
-		}
-		cfg->max_line = (size_t)v;
+		cause = NULL;
+		if (config_engine_key(cfg, &s->keys[i], &cause) != 0)
+			config_error(&ld->ctx, s->keys[i].file, s->keys[i].line,
+			    "%s", cause);
+		free(cause);
 	}
 }
 
@@ -375,24 +469,21 @@ config_rule(struct loader *ld, struct config *cfg, const struct cfgsection *s)
 	struct rule			*r;
 	char				*cause;
 	size_t				 i;
-	int				 rc;
+	int				 rc, first;
 
 	if (!config_valid_name(name)) {
 		config_error(&ld->ctx, ld->ctx.path, s->line, "bad rule name "
 		    "'%s': use letters, digits, '_', '-' and '.'", name);
 		return;
 	}
-	for (i = 0; i < cfg->nrules; i++) {
-		if (strcmp(cfg->rules[i].name, name) == 0) {
-			config_error(&ld->ctx, ld->ctx.path, s->line,
-			    "duplicate rule name '%s' (first at line %d)",
-			    name, cfg->rules[i].line);
-			return;
-		}
+	if (!nameset_add(&ld->names, name, s->line, &first)) {
+		config_error(&ld->ctx, ld->ctx.path, s->line,
+		    "duplicate rule name '%s' (first at line %d)", name, first);
+		return;
 	}
 	if ((type = config_rule_type(ld, s)) == NULL)
 		return;
-	cfg->rules = xreallocarray(cfg->rules, cfg->nrules + 1,
+	cfg->rules = config_grow(cfg->rules, cfg->nrules, &ld->rulecap,
 	    sizeof *cfg->rules);
 	r = &cfg->rules[cfg->nrules++];
 	r->name = xstrdup(name);
@@ -400,6 +491,7 @@ config_rule(struct loader *ld, struct config *cfg, const struct cfgsection *s)
 	r->conf = type->conf_new();
 	r->file = xstrdup(ld->ctx.path);
 	r->line = s->line;
+	r->warn = xcalloc(1, sizeof *r->warn);
 	for (i = 0; i < s->nkeys; i++) {
 		if (strcmp(s->keys[i].key, "type") == 0)
 			continue;
@@ -417,7 +509,11 @@ config_rule(struct loader *ld, struct config *cfg, const struct cfgsection *s)
 	type->conf_check(r->conf, r, &ld->ctx);
 }
 
-/* Turn the sections read into the configuration, in file order. */
+/*
+ * Turn the sections read into the configuration: [engine] first, wherever
+ * it stands (its jit key decides how the rules' patterns are compiled),
+ * then the others in file order.
+ */
 static void
 config_build(struct loader *ld, struct config *cfg)
 {
@@ -426,15 +522,24 @@ config_build(struct loader *ld, struct config *cfg)
 
 	for (i = 0; i < ld->nsections; i++) {
 		s = &ld->sections[i];
+		if (strcmp(s->name, "engine") != 0)
+			continue;
+		config_check_repeats(s->keys, s->nkeys, config_is_list_key,
+		    ld->ctx.errors);
+		config_engine(ld, cfg, s);
+	}
+	ld->ctx.jit = cfg->jit;
+	for (i = 0; i < ld->nsections; i++) {
+		s = &ld->sections[i];
+		if (strcmp(s->name, "engine") == 0)
+			continue;
 		if (strcmp(s->name, "daemon") == 0) {
 			config_daemon(cfg, s);	/* checked by the daemon */
 			continue;
 		}
 		config_check_repeats(s->keys, s->nkeys, config_is_list_key,
 		    ld->ctx.errors);
-		if (strcmp(s->name, "engine") == 0)
-			config_engine(ld, cfg, s);
-		else if (strcmp(s->name, "jsonl") == 0)
+		if (strcmp(s->name, "jsonl") == 0)
 			config_jsonl(ld, cfg, s);
 		else if (strncmp(s->name, "filter:", 7) == 0)
 			config_rule(ld, cfg, s);
@@ -462,6 +567,7 @@ config_loader_free(struct loader *ld)
 	free(ld->sections);
 	free(ld->raw);
 	free(ld->ctx.dir);
+	nameset_free(&ld->names);
 }
 
 /* Free a configuration outright. */
@@ -474,6 +580,7 @@ config_free(struct config *cfg)
 		cfg->rules[i].type->conf_free(cfg->rules[i].conf);
 		free(cfg->rules[i].name);
 		free(cfg->rules[i].file);
+		free(cfg->rules[i].warn);
 	}
 	free(cfg->rules);
 	for (i = 0; i < cfg->ndaemon; i++) {
@@ -496,13 +603,14 @@ config_load(const char *path, struct config_errors *errs)
 {
 	struct loader	 ld;
 	struct config	*cfg;
-	char		*copy;
+	char		*copy, *cause = NULL;
 	size_t		 before = errs->n;
 
 	memset(&ld, 0, sizeof ld);
 	cfg = xcalloc(1, sizeof *cfg);
 	cfg->path = xstrdup(path);
 	cfg->max_line = CONFIG_MAX_LINE_DEFAULT;
+	cfg->jit = 1;
 	cfg->jsonl.text_field = xstrdup("text");
 	cfg->jsonl.stats_field = xstrdup("scrubd");
 	cfg->jsonl.max_record = JSONL_MAX_RECORD_DEFAULT;
@@ -512,9 +620,9 @@ config_load(const char *path, struct config_errors *errs)
 	copy = xstrdup(path);
 	ld.ctx.dir = xstrdup(dirname(copy));
 	free(copy);
-	if ((ld.f = fopen(path, "r")) == NULL) {
-		config_errors_add(errs, xasprintf("%s: cannot open: %s", path,
-		    strerror(errno)));
+	if ((ld.f = config_open(path, 0, &cause)) == NULL) {
+		config_errors_add(errs, xasprintf("%s: %s", path, cause));
+		free(cause);
 	} else {
 		if (ini_parse_stream(config_reader, &ld, config_handler,
 		    &ld) < 0)

@@ -6,8 +6,11 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "filter.h"
 
@@ -26,6 +29,7 @@ struct config_ctx {
 	const char		*path;
 	char			*dir;	/* for relative patterns_file paths */
 	struct config_errors	*errors;
+	int			 jit;	/* [engine] jit: JIT-compile patterns */
 };
 
 /* [jsonl]: how JSON Lines records are read. */
@@ -43,6 +47,7 @@ struct config {
 	struct rule	*rules;
 	size_t		 nrules;
 	size_t		 max_line;
+	int		 jit;		/* [engine] jit, default yes */
 	struct jsonl_conf jsonl;
 	struct cfgkey	*daemon;	/* [daemon] keys, for daemon/ */
 	size_t		 ndaemon;
@@ -57,6 +62,7 @@ void		 config_error(struct config_ctx *, const char *, int,
 void		 config_errors_add(struct config_errors *, char *);
 void		 config_errors_free(struct config_errors *);
 char		*config_resolve_path(const struct config_ctx *, const char *);
+FILE		*config_open(const char *, off_t, char **);
 void		 config_check_repeats(const struct cfgkey *, size_t,
 		    int (*)(const char *), struct config_errors *);
 

@@ -3,7 +3,9 @@
  * rules straight from the caller's memory; only a line split across chunks
  * is copied, into a buffer of at most max_line bytes.  A line longer than
  * max_line is passed on in pieces (LINE_MORE/LINE_CONT), cut at the same
- * places however the input was chunked.
+ * places however the input was chunked.  A UTF-8 byte order mark at the
+ * very start of the document goes straight to the sink: the rules see
+ * line 1 without it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 #include "scratch.h"
 #include "xmalloc.h"
 
+#define ENGINE_BOM	"\xef\xbb\xbf"
+#define ENGINE_BOM_LEN	3
+
 struct engine {
 	const struct config	*cfg;
 	struct sink		 sink;
@@ -25,6 +30,8 @@ struct engine {
 	size_t			 max_line;
 	struct buf		 line;		/* a line split across feeds */
 	int			 piece_sent;	/* current line partly passed on */
+	int			 bom_done;	/* past the document's first bytes */
+	size_t			 bom_len;	/* of them, a BOM's prefix so far */
 	uint64_t		 lineno;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
@@ -144,6 +151,17 @@ rule_stats_add(struct rule_stats *dst, const struct rule_stats *src)
 	dst->match_errors += src->match_errors;
 }
 
+/*
+ * Bytes a rule took out of the stream: what came in, less what went out,
+ * plus what its replacements put in (so it cannot wrap when a replacement
+ * makes text longer).
+ */
+uint64_t
+rule_stats_removed(const struct rule_stats *rs)
+{
+	return (rs->bytes_in + rs->bytes_added - rs->bytes_out);
+}
+
 /* Record that a stage dropped a line (counted once, at its last piece). */
 void
 stage_drop(struct stage *st, const struct line *l)
@@ -167,22 +185,6 @@ engine_observe(struct engine *e, engine_observer fn, void *arg)
 {
 	e->observer = fn;
 	e->observer_arg = arg;
-}
-
-/*
- * Where to cut a piece off a body known to be longer than max: at max, or
- * up to three bytes earlier so a UTF-8 character is not split.
- */
-static size_t
-engine_cut(const char *p, size_t max)
-{
-	size_t	c = max;
-
-	while (c > max - 3 && ((unsigned char)p[c] & 0xc0) == 0x80)
-		c--;
-	if (((unsigned char)p[c] & 0xc0) == 0x80)
-		return (max);
-	return (c);
 }
 
 /* Pass on one piece of an over-long line. */
@@ -211,7 +213,7 @@ engine_line(struct engine *e, const char *p, size_t len, int nl)
 	size_t		c;
 
 	while (len > e->max_line) {
-		c = engine_cut(p, e->max_line);
+		c = line_cut(p, e->max_line);
 		engine_piece(e, p, c);
 		p += c;
 		len -= c;
@@ -245,7 +247,7 @@ engine_buffer(struct engine *e, const char *p, size_t len)
 
 	while (e->line.len + len > e->max_line) {
 		if (e->line.len == 0) {
-			c = engine_cut(p, e->max_line);
+			c = line_cut(p, e->max_line);
 			engine_piece(e, p, c);
 			p += c;
 			len -= c;
@@ -255,21 +257,20 @@ engine_buffer(struct engine *e, const char *p, size_t len)
 		buf_append(&e->line, p, take);
 		p += take;
 		len -= take;
-		c = engine_cut(e->line.data, e->max_line);
+		c = line_cut(e->line.data, e->max_line);
 		engine_piece(e, e->line.data, c);
 		buf_consume(&e->line, c);
 	}
 	buf_append(&e->line, p, len);
 }
 
-/* Feed a chunk of the document, of any size and boundary. */
-void
-engine_feed(struct engine *e, const char *p, size_t len)
+/* Cut bytes of the document into lines and pass them on. */
+static void
+engine_lines(struct engine *e, const char *p, size_t len)
 {
 	const char	*nl;
 	size_t		 seg;
 
-	e->bytes_in += len;
 	while (len > 0) {
 		if ((nl = memchr(p, '\n', len)) == NULL) {
 			engine_buffer(e, p, len);
@@ -288,12 +289,59 @@ engine_feed(struct engine *e, const char *p, size_t len)
 	}
 }
 
+/*
+ * Look at the document's first bytes for a byte order mark, however they
+ * are chunked; returns how many of p it took.  A whole mark goes to the
+ * sink at once; the prefix of one that turns out not to be a mark is
+ * document text like any other.
+ */
+static size_t
+engine_bom(struct engine *e, const char *p, size_t len)
+{
+	size_t	i = 0;
+
+	while (e->bom_len < ENGINE_BOM_LEN && i < len) {
+		if (p[i] != ENGINE_BOM[e->bom_len]) {
+			e->bom_done = 1;
+			engine_lines(e, ENGINE_BOM, e->bom_len);
+			return (i);
+		}
+		e->bom_len++;
+		i++;
+	}
+	if (e->bom_len == ENGINE_BOM_LEN) {
+		e->bom_done = 1;
+		e->bytes_out += ENGINE_BOM_LEN;
+		e->sink.write(e->sink.arg, ENGINE_BOM, ENGINE_BOM_LEN);
+	}
+	return (i);
+}
+
+/* Feed a chunk of the document, of any size and boundary. */
+void
+engine_feed(struct engine *e, const char *p, size_t len)
+{
+	size_t	n;
+
+	e->bytes_in += len;
+	if (!e->bom_done) {
+		n = engine_bom(e, p, len);
+		p += n;
+		len -= n;
+	}
+	engine_lines(e, p, len);
+}
+
 /* End of document: flush the last line, then let each rule release. */
 void
 engine_finish(struct engine *e)
 {
 	size_t	i;
 
+	if (!e->bom_done) {	/* a document shorter than a mark */
+		e->bom_done = 1;
+		engine_lines(e, ENGINE_BOM, e->bom_len);
+	}
 	if (e->line.len != 0 || e->piece_sent) {
 		engine_line(e, e->line.data, e->line.len, 0);
 		buf_reset(&e->line);
@@ -313,12 +361,19 @@ engine_reset(struct engine *e)
 
 	for (i = 0; i < e->nstages; i++) {
 		st = &e->stages[i];
-		st->rule->type->state_free(st->state);
-		st->state = st->rule->type->state_new(st->rule, e->max_line);
+		if (st->rule->type->state_reset != NULL)
+			st->rule->type->state_reset(st->state);
+		else {
+			st->rule->type->state_free(st->state);
+			st->state = st->rule->type->state_new(st->rule,
+			    e->max_line);
+		}
 		memset(&st->stats, 0, sizeof st->stats);
 	}
 	buf_reset(&e->line);
 	e->piece_sent = 0;
+	e->bom_done = 0;
+	e->bom_len = 0;
 	e->lineno = 0;
 	e->bytes_in = e->bytes_out = 0;
 }

@@ -3,10 +3,14 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "filter.h"
+#include "log.h"
 
 static const struct filter_type *filter_types[] = {
 	&filter_replace,
@@ -81,6 +85,117 @@ line_is_blank(const char *s, size_t len)
 		len -= n;
 	}
 	return (1);
+}
+
+/*
+ * Where to cut a piece off text known to be longer than max: at max, or up
+ * to three bytes earlier so that a UTF-8 character is not split.
+ */
+size_t
+line_cut(const char *s, size_t max)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 c = max;
+
+	while (c > max - 3 && (p[c] & 0xc0) == 0x80)
+		c--;
+	if ((p[c] & 0xc0) == 0x80)
+		return (max);
+	return (c);
+}
+
+/* Length of the well-formed UTF-8 character at p (RFC 3629), or 0. */
+static size_t
+utf8_char(const unsigned char *p, size_t len)
+{
+	size_t	n, i;
+
+	if (p[0] < 0x80)
+		return (1);
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return (0);
+	if (len < n)
+		return (0);
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+	if ((p[0] == 0xe0 && p[1] < 0xa0) ||	/* overlong */
+	    (p[0] == 0xed && p[1] > 0x9f) ||	/* surrogate */
+	    (p[0] == 0xf0 && p[1] < 0x90) ||	/* overlong */
+	    (p[0] == 0xf4 && p[1] > 0x8f))	/* past U+10FFFF */
+		return (0);
+	return (n);
+}
+
+/* Is s[0, len) well-formed UTF-8? */
+int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	while (len > 0) {
+		if ((n = utf8_char(p, len)) == 0)
+			return (0);
+		p += n;
+		len -= n;
+	}
+	return (1);
+}
+
+/* The current CLOCK_MONOTONIC second. */
+static uint64_t
+rule_warn_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec);
+}
+
+/*
+ * Log a warning about a rule, at most one line per rule every
+ * RULE_WARN_INTERVAL seconds whatever the number of threads; the next line
+ * says how many were kept quiet in between.
+ */
+void
+rule_warn(const struct rule *r, const char *fmt, ...)
+{
+	struct rule_warn	*w = r->warn;
+	va_list			 ap;
+	char			 msg[512];
+	uint64_t		 now, next, quiet;
+
+	now = rule_warn_now();
+	next = __atomic_load_n(&w->next, __ATOMIC_RELAXED);
+	if (now < next || !__atomic_compare_exchange_n(&w->next, &next,
+	    now + RULE_WARN_INTERVAL, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&w->quiet, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	quiet = __atomic_exchange_n(&w->quiet, 0, __ATOMIC_RELAXED);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (quiet != 0)
+		log_warnx("rule %s: %s (%llu more since the last such line)",
+		    r->name, msg, (unsigned long long)quiet);
+	else
+		log_warnx("rule %s: %s", r->name, msg);
+}
+
+/* A match stopped by a resource limit: count it and warn (rate-limited). */
+void
+stage_match_error(struct stage *st, const char *why)
+{
+	st->stats.match_errors++;
+	rule_warn(st->rule, "%s", why);
 }
 
 /* Parse yes/no, true/false, on/off, 1/0. */

@@ -68,11 +68,23 @@ struct filter_type {
 			    struct config_ctx *);
 	void		 (*conf_free)(void *);
 	void		*(*state_new)(const struct rule *, size_t max_line);
+	/* Make the state ready for a new document, keeping allocations. */
+	void		 (*state_reset)(void *);
 	void		 (*state_free)(void *);
 	void		 (*line)(struct stage *, const struct line *);
 	/* End of document: release anything held. */
 	void		 (*finish)(struct stage *);
 };
+
+/*
+ * When a rule may next log a warning, and how many it kept quiet since:
+ * shared by every thread that runs the rule, updated atomically.
+ */
+struct rule_warn {
+	uint64_t	next;		/* CLOCK_MONOTONIC second */
+	uint64_t	quiet;
+};
+#define RULE_WARN_INTERVAL	10	/* seconds between two lines of a rule */
 
 /* A configured rule: a [filter:NAME] section. */
 struct rule {
@@ -81,17 +93,24 @@ struct rule {
 	void				*conf;
 	char				*file;
 	int				 line;
+	struct rule_warn		*warn;
 };
 
 const struct filter_type	*filter_type_find(const char *);
 const char			*filter_type_names(void);
 void				 rule_stats_add(struct rule_stats *,
 				    const struct rule_stats *);
+uint64_t			 rule_stats_removed(const struct rule_stats *);
+void				 rule_warn(const struct rule *, const char *, ...)
+				    __attribute__((format(printf, 2, 3)));
+void				 stage_match_error(struct stage *, const char *);
 void				 stage_next(struct stage *, const struct line *);
 void				 stage_drop(struct stage *, const struct line *);
 void				 stage_changed(struct stage *, const struct line *,
 				    const char *, size_t);
 int				 line_is_blank(const char *, size_t);
+size_t				 line_cut(const char *, size_t);
+int				 utf8_valid(const char *, size_t);
 int				 filter_parse_bool(const char *, int *);
 int				 filter_parse_size(const char *, uint64_t *);
 int				 filter_parse_number(const char *,

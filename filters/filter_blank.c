@@ -85,6 +85,16 @@ blank_state_new(const struct rule *r, size_t max_line)
 	return (xcalloc(1, sizeof (struct blank_state)));
 }
 
+/* Back to the start of a document. */
+static void
+blank_state_reset(void *arg)
+{
+	struct blank_state	*s = arg;
+
+	s->seen_content = s->in_run = 0;
+	held_clear(&s->held);
+}
+
 /* Free per-stream state. */
 static void
 blank_state_free(void *arg)
@@ -132,7 +142,7 @@ blank_line(struct stage *st, const struct line *l)
 		stage_next(st, l);
 		return;
 	}
-	if (s->held.bytes.len + l->len + l->eol_len > BLANK_MAX_HELD) {
+	if (held_size(&s->held) + l->len + l->eol_len > BLANK_MAX_HELD) {
 		held_pass(&s->held, st, 0, s->held.n);
 		held_clear(&s->held);
 	}
@@ -155,6 +165,7 @@ const struct filter_type filter_blank = {
 	.conf_check = blank_conf_check,
 	.conf_free = blank_conf_free,
 	.state_new = blank_state_new,
+	.state_reset = blank_state_reset,
 	.state_free = blank_state_free,
 	.line = blank_line,
 	.finish = blank_finish,

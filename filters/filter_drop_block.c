@@ -25,9 +25,7 @@ struct drop_block_conf {
 };
 
 struct drop_block_state {
-	pcre2_match_data	*md_begin;
-	pcre2_match_data	*md_end;
-	struct held		 held;	/* the open block, begin line first */
+	struct held	held;	/* the open block, begin line first */
 };
 
 /* New configuration with default limits. */
@@ -102,18 +100,22 @@ drop_block_conf_free(void *arg)
 	free(c);
 }
 
-/* Per-stream state: match data and the held block. */
+/* Per-stream state: the held block. */
 static void *
 drop_block_state_new(const struct rule *r, size_t max_line)
 {
-	struct drop_block_conf	*c = r->conf;
-	struct drop_block_state	*s;
-
+	(void)r;
 	(void)max_line;
-	s = xcalloc(1, sizeof *s);
-	s->md_begin = patterns_match_data(&c->begin);
-	s->md_end = patterns_match_data(&c->end);
-	return (s);
+	return (xcalloc(1, sizeof (struct drop_block_state)));
+}
+
+/* Forget the open block, for a new document. */
+static void
+drop_block_state_reset(void *arg)
+{
+	struct drop_block_state	*s = arg;
+
+	held_clear(&s->held);
 }
 
 /* Free per-stream state. */
@@ -122,8 +124,6 @@ drop_block_state_free(void *arg)
 {
 	struct drop_block_state	*s = arg;
 
-	pcre2_match_data_free(s->md_begin);
-	pcre2_match_data_free(s->md_end);
 	held_free(&s->held);
 	free(s);
 }
@@ -133,9 +133,8 @@ static int
 drop_block_begins(struct stage *st, const struct line *l)
 {
 	struct drop_block_conf	*c = st->rule->conf;
-	struct drop_block_state	*s = st->state;
 
-	return (patterns_test(&c->begin, s->md_begin, l->data, l->len, 0));
+	return (patterns_test(&c->begin, st, NULL, l->data, l->len, 0));
 }
 
 /*
@@ -180,13 +179,13 @@ drop_block_line(struct stage *st, const struct line *l)
 		return;
 	}
 	held_add(&s->held, l);
-	if (patterns_test(&c->end, s->md_end, l->data, l->len, 0)) {
+	if (patterns_test(&c->end, st, NULL, l->data, l->len, 0)) {
 		st->stats.matches++;
 		held_drop(&s->held, st);
 		return;
 	}
 	while (s->held.n != 0 && (s->held.n >= c->max_lines ||
-	    s->held.bytes.len > c->max_bytes))
+	    held_size(&s->held) > c->max_bytes))
 		drop_block_release(st);
 }
 
@@ -207,6 +206,7 @@ const struct filter_type filter_drop_block = {
 	.conf_check = drop_block_conf_check,
 	.conf_free = drop_block_conf_free,
 	.state_new = drop_block_state_new,
+	.state_reset = drop_block_state_reset,
 	.state_free = drop_block_state_free,
 	.line = drop_block_line,
 	.finish = drop_block_finish,

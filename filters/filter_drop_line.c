@@ -16,8 +16,7 @@ struct drop_line_conf {
 };
 
 struct drop_line_state {
-	pcre2_match_data	*md;
-	int			 dropping;	/* dropping a long line's pieces */
+	int	dropping;	/* dropping a long line's pieces */
 };
 
 /* New, empty configuration. */
@@ -63,27 +62,29 @@ drop_line_conf_free(void *arg)
 	free(c);
 }
 
-/* Per-stream state: match data. */
+/* Per-stream state. */
 static void *
 drop_line_state_new(const struct rule *r, size_t max_line)
 {
-	struct drop_line_conf	*c = r->conf;
-	struct drop_line_state	*s;
-
+	(void)r;
 	(void)max_line;
-	s = xcalloc(1, sizeof *s);
-	s->md = patterns_match_data(&c->pat);
-	return (s);
+	return (xcalloc(1, sizeof (struct drop_line_state)));
+}
+
+/* Back to the start of a document. */
+static void
+drop_line_state_reset(void *arg)
+{
+	struct drop_line_state	*s = arg;
+
+	s->dropping = 0;
 }
 
 /* Free per-stream state. */
 static void
 drop_line_state_free(void *arg)
 {
-	struct drop_line_state	*s = arg;
-
-	pcre2_match_data_free(s->md);
-	free(s);
+	free(arg);
 }
 
 /* Drop the line if it matches, else pass it on. */
@@ -103,7 +104,7 @@ drop_line_line(struct stage *st, const struct line *l)
 			s->dropping = 0;
 		return;
 	}
-	if (!patterns_test(&c->pat, s->md, l->data, l->len,
+	if (!patterns_test(&c->pat, st, NULL, l->data, l->len,
 	    l->flags & LINE_MORE)) {
 		stage_next(st, l);
 		return;
@@ -120,6 +121,7 @@ const struct filter_type filter_drop_line = {
 	.conf_check = drop_line_conf_check,
 	.conf_free = drop_line_conf_free,
 	.state_new = drop_line_state_new,
+	.state_reset = drop_line_state_reset,
 	.state_free = drop_line_state_free,
 	.line = drop_line_line,
 	.finish = NULL,

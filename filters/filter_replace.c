@@ -6,15 +6,24 @@
  * into the next piece (PCRE2_PARTIAL_HARD) is carried over and tried again
  * with the next piece, together with enough bytes before it for the
  * patterns' lookbehinds; so a marker split across pieces is still found.
+ *
+ * Nothing the rule passes on is longer than max_line either: rewritten
+ * text that grows past it goes on in pieces, as a long input line does,
+ * and one $-expanded replacement longer than max_line is not made (the
+ * match is kept, and counted in match_errors).
  */
+#include <sys/types.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "config.h"
+#include "engine.h"
 #include "filter.h"
-#include "log.h"
 #include "pattern.h"
+#include "scratch.h"
 #include "xmalloc.h"
 
 struct replace_conf {
@@ -26,24 +35,24 @@ struct replace_conf {
 };
 
 struct replace_state {
-	pcre2_match_data	*md;
 	size_t			 max_line;
 	struct buf		 carry;		/* undecided tail of a long line */
 	size_t			 carry_done;	/* carry bytes already passed on */
 	int			 carry_bol;	/* carry starts the line */
-	struct buf		 out;		/* the rewritten text */
+	struct buf		 out;		/* rewritten, not yet passed on */
 	struct buf		 sub;		/* one expanded replacement */
 	int			 sent;		/* part of this line passed on */
-	int			 changed;	/* this line had a match */
+	int			 changed;	/* a match of this line replaced */
 };
 
-/* What one pass over a subject produced. */
+/* One pass over a subject: a line or piece, after any carried bytes. */
 struct replace_run {
-	const char	*s;
-	size_t		 len;
-	size_t		 start;		/* first byte not yet passed on */
-	size_t		 keep;		/* first byte left undecided */
-	int		 matched;
+	const struct line	*l;		/* the line or piece it ends with */
+	const char		*s;
+	size_t			 len;
+	size_t			 start;		/* first byte not yet passed on */
+	size_t			 keep;		/* first byte left undecided */
+	int			 matched;	/* out holds the text from start */
 };
 
 /* New configuration: delete matches, drop emptied lines. */
@@ -66,6 +75,10 @@ replace_conf_set(void *arg, const struct cfgkey *k, struct config_ctx *ctx,
 	struct replace_conf	*c = arg;
 
 	if (strcmp(k->key, "replacement") == 0) {
+		if (!utf8_valid(k->value, strlen(k->value))) {
+			*cause = xasprintf("replacement is not valid UTF-8");
+			return (-1);
+		}
 		free(c->replacement);
 		c->replacement = xstrdup(k->value);
 		c->rlen = strlen(k->value);
@@ -108,14 +121,24 @@ replace_conf_free(void *arg)
 static void *
 replace_state_new(const struct rule *r, size_t max_line)
 {
-	struct replace_conf	*c = r->conf;
 	struct replace_state	*s;
 
+	(void)r;
 	s = xcalloc(1, sizeof *s);
-	s->md = patterns_match_data(&c->pat);
 	s->max_line = max_line;
-	buf_reserve(&s->sub, 256);
 	return (s);
+}
+
+/* Back to the start of a document, keeping the buffers. */
+static void
+replace_state_reset(void *arg)
+{
+	struct replace_state	*s = arg;
+
+	buf_reset(&s->carry);
+	buf_reset(&s->out);
+	s->carry_done = 0;
+	s->carry_bol = s->sent = s->changed = 0;
 }
 
 /* Free per-stream state. */
@@ -124,89 +147,15 @@ replace_state_free(void *arg)
 {
 	struct replace_state	*s = arg;
 
-	pcre2_match_data_free(s->md);
 	buf_free(&s->carry);
 	buf_free(&s->out);
 	buf_free(&s->sub);
 	free(s);
 }
 
-/* Append the replacement for the current match; on error keep the match. */
+/* Pass on one piece of text, or the end of the line. */
 static void
-replace_append(struct replace_conf *c, struct replace_state *s,
-    const struct replace_run *run, size_t ms, size_t me)
-{
-	PCRE2_SIZE	n;
-	int		rc;
-
-	if (!c->expand) {
-		buf_append(&s->out, c->replacement, c->rlen);
-		return;
-	}
-	for (;;) {
-		n = s->sub.cap;
-		rc = pcre2_substitute(c->pat.re, (PCRE2_SPTR)run->s, run->len,
-		    0, PCRE2_SUBSTITUTE_MATCHED |
-		    PCRE2_SUBSTITUTE_REPLACEMENT_ONLY |
-		    PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, s->md, NULL,
-		    (PCRE2_SPTR)c->replacement, c->rlen,
-		    (PCRE2_UCHAR *)s->sub.data, &n);
-		if (rc != PCRE2_ERROR_NOMEMORY)
-			break;
-		buf_reserve(&s->sub, n + 1);
-	}
-	if (rc < 0) {
-		log_debug("replacement failed (%d): match kept", rc);
-		buf_append(&s->out, run->s + ms, me - ms);
-		return;
-	}
-	buf_append(&s->out, s->sub.data, n);
-}
-
-/*
- * Replace every match in run->s from run->start into s->out.  With more
- * set, a match that may continue past the end stops the pass: run->keep
- * is where it starts.  Returns the count of matches.
- */
-static uint64_t
-replace_scan(struct stage *st, struct replace_run *run, int bol, int more)
-{
-	struct replace_conf	*c = st->rule->conf;
-	struct replace_state	*s = st->state;
-	PCRE2_SIZE		*ov;
-	uint32_t		 opts, extra = 0;
-	size_t			 pos = run->start, off = run->start;
-	uint64_t		 n = 0;
-	enum pattern_result	 r;
-
-	opts = (bol ? 0 : PCRE2_NOTBOL) | (more ? PCRE2_PARTIAL_HARD : 0);
-	run->keep = run->len;
-	buf_reset(&s->out);
-	for (;;) {
-		r = patterns_exec(&c->pat, s->md, run->s, run->len, off,
-		    opts | extra);
-		if (r == PATTERN_NOMATCH)
-			break;
-		ov = pcre2_get_ovector_pointer(s->md);
-		if (r == PATTERN_PARTIAL) {
-			run->keep = ov[0];
-			break;
-		}
-		buf_append(&s->out, run->s + pos, ov[0] - pos);
-		replace_append(c, s, run, ov[0], ov[1]);
-		pos = off = ov[1];
-		extra = (ov[0] == ov[1]) ? PCRE2_NOTEMPTY_ATSTART : 0;
-		n++;
-	}
-	if (n != 0)
-		buf_append(&s->out, run->s + pos, run->keep - pos);
-	run->matched = n != 0;
-	return (n);
-}
-
-/* Pass on text as this rule's next piece or as the end of the line. */
-static void
-replace_send(struct stage *st, const struct line *in, const char *p,
+replace_pass(struct stage *st, const struct line *in, const char *p,
     size_t len, int more)
 {
 	struct replace_state	*s = st->state;
@@ -221,6 +170,168 @@ replace_send(struct stage *st, const struct line *in, const char *p,
 	if (more)
 		s->sent = 1;
 	stage_next(st, &l);
+}
+
+/* Pass on text in pieces of at most max_line; more: the line goes on. */
+static void
+replace_send(struct stage *st, const struct line *in, const char *p,
+    size_t len, int more)
+{
+	struct replace_state	*s = st->state;
+	size_t			 c;
+
+	while (len > s->max_line) {
+		c = line_cut(p, s->max_line);
+		replace_pass(st, in, p, c, 1);
+		p += c;
+		len -= c;
+	}
+	if (len != 0 || !more)
+		replace_pass(st, in, p, len, more);
+}
+
+/* Add rewritten text, passing on a piece whenever past max_line. */
+static void
+replace_out(struct stage *st, const struct replace_run *run, const char *p,
+    size_t len)
+{
+	struct replace_state	*s = st->state;
+	size_t			 take, c;
+
+	while (len > 0) {
+		take = s->max_line + 1 - s->out.len;
+		if (take > len)
+			take = len;
+		buf_append(&s->out, p, take);
+		p += take;
+		len -= take;
+		if (s->out.len > s->max_line) {
+			c = line_cut(s->out.data, s->max_line);
+			replace_pass(st, run->l, s->out.data, c, 1);
+			buf_consume(&s->out, c);
+		}
+	}
+}
+
+/*
+ * Expand the replacement for the match just found (md) into s->sub, in at
+ * most about 2 * max_line bytes.  Returns its length, or -1 with why set.
+ */
+static ssize_t
+replace_expand(struct stage *st, const struct replace_run *run,
+    pcre2_match_data *md, char *why, size_t whylen)
+{
+	struct replace_conf	*c = st->rule->conf;
+	struct replace_state	*s = st->state;
+	PCRE2_UCHAR		 msg[256];
+	PCRE2_SIZE		 n;
+	int			 rc;
+
+	if (s->sub.cap == 0)
+		buf_reserve(&s->sub, 256);
+	for (;;) {
+		n = s->sub.cap;
+		rc = pcre2_substitute(c->pat.re, (PCRE2_SPTR)run->s, run->len,
+		    0, PCRE2_SUBSTITUTE_MATCHED |
+		    PCRE2_SUBSTITUTE_REPLACEMENT_ONLY, md,
+		    scratch_match_context(engine_scratch(st->engine)),
+		    (PCRE2_SPTR)c->replacement, c->rlen,
+		    (PCRE2_UCHAR *)s->sub.data, &n);
+		if (rc != PCRE2_ERROR_NOMEMORY || s->sub.cap > s->max_line)
+			break;
+		buf_reserve(&s->sub, s->sub.cap * 2);
+	}
+	if (rc == PCRE2_ERROR_NOMEMORY || (rc >= 0 && n > s->max_line)) {
+		snprintf(why, whylen, "a replacement longer than max_line "
+		    "(%zu bytes) is not made: the match is kept", s->max_line);
+		return (-1);
+	}
+	if (rc < 0) {
+		pcre2_get_error_message(rc, msg, sizeof msg);
+		snprintf(why, whylen, "replacement failed (%s): the match is "
+		    "kept", msg);
+		return (-1);
+	}
+	return ((ssize_t)n);
+}
+
+/*
+ * Rewrite the text from pos and the match [ms, me) just found (md): the
+ * text as it is, then the replacement, or the match itself if it cannot
+ * be made.  The replacement is expanded first: passing text on runs the
+ * next rules, whose matches reuse the thread's match data.
+ */
+static void
+replace_match(struct stage *st, const struct replace_run *run,
+    pcre2_match_data *md, size_t pos, size_t ms, size_t me)
+{
+	struct replace_conf	*c = st->rule->conf;
+	struct replace_state	*s = st->state;
+	const char		*r = c->replacement;
+	ssize_t			 n = (ssize_t)c->rlen;
+	char			 why[384];
+
+	if (c->expand) {
+		n = replace_expand(st, run, md, why, sizeof why);
+		r = s->sub.data;
+	}
+	replace_out(st, run, run->s + pos, ms - pos);
+	if (n < 0) {
+		stage_match_error(st, why);
+		replace_out(st, run, run->s + ms, me - ms);
+		return;
+	}
+	replace_out(st, run, r, (size_t)n);
+	st->stats.matches++;
+	st->stats.bytes_added += (uint64_t)n;
+	s->changed = 1;
+}
+
+/*
+ * Replace every match in run->s from run->start into s->out.  With more
+ * set, a match that may continue past the end stops the pass (run->keep
+ * is where it starts), unless it is already longer than max_line: then
+ * the rest is decided now.
+ */
+static void
+replace_scan(struct stage *st, struct replace_run *run, int bol, int more)
+{
+	struct replace_conf	*c = st->rule->conf;
+	struct replace_state	*s = st->state;
+	pcre2_match_data	*md;
+	PCRE2_SIZE		*ov;
+	uint32_t		 opts, extra = 0;
+	size_t			 pos = run->start, off = run->start, ms, me;
+	enum pattern_result	 r;
+
+	opts = (bol ? 0 : PCRE2_NOTBOL) | (more ? PCRE2_PARTIAL_HARD : 0);
+	run->keep = run->len;
+	run->matched = 0;
+	buf_reset(&s->out);
+	for (;;) {
+		r = patterns_exec(&c->pat, st, NULL, run->s, run->len, off,
+		    opts | extra);
+		if (r == PATTERN_NOMATCH)
+			break;
+		md = patterns_md(&c->pat, st);
+		ov = pcre2_get_ovector_pointer(md);
+		if (r == PATTERN_PARTIAL && run->len - ov[0] <= s->max_line) {
+			run->keep = ov[0];
+			break;
+		}
+		if (r == PATTERN_PARTIAL) {	/* too long to wait for */
+			opts = (opts & ~PCRE2_PARTIAL_HARD) | PCRE2_NOTEOL;
+			continue;
+		}
+		ms = ov[0];
+		me = ov[1];
+		run->matched = 1;
+		replace_match(st, run, md, pos, ms, me);
+		pos = off = me;
+		extra = (ms == me) ? PCRE2_NOTEMPTY_ATSTART : 0;
+	}
+	if (run->matched)
+		replace_out(st, run, run->s + pos, run->keep - pos);
 }
 
 /* Keep s[from, len) as the carry; the first done bytes are already sent. */
@@ -240,25 +351,17 @@ replace_carry(struct replace_state *s, const char *p, size_t from, size_t len,
 
 /* A piece with more to come: pass on what is decided, carry the rest. */
 static void
-replace_piece(struct stage *st, const struct line *l, struct replace_run *run,
-    int bol)
+replace_piece(struct stage *st, const struct replace_run *run, int bol)
 {
 	struct replace_conf	*c = st->rule->conf;
 	struct replace_state	*s = st->state;
 	size_t			 from;
-	uint64_t		 n;
 
-	if (run->len - run->keep > s->max_line) {
-		/* Too long to wait for: decide everything now. */
-		n = replace_scan(st, run, bol, 0);
-		st->stats.matches += n;
-		s->changed |= n != 0;
-	}
 	if (run->matched) {
-		if (s->out.len != 0)
-			replace_send(st, l, s->out.data, s->out.len, 1);
-	} else if (run->keep > run->start)
-		replace_send(st, l, run->s + run->start,
+		replace_send(st, run->l, s->out.data, s->out.len, 1);
+		buf_reset(&s->out);
+	} else
+		replace_send(st, run->l, run->s + run->start,
 		    run->keep - run->start, 1);
 	from = run->keep > c->pat.lookbehind ?
 	    run->keep - c->pat.lookbehind : 0;
@@ -267,10 +370,11 @@ replace_piece(struct stage *st, const struct line *l, struct replace_run *run,
 
 /* The end of a line: pass it on rewritten, or drop it if left blank. */
 static void
-replace_end(struct stage *st, const struct line *l, struct replace_run *run)
+replace_end(struct stage *st, const struct replace_run *run)
 {
 	struct replace_conf	*c = st->rule->conf;
 	struct replace_state	*s = st->state;
+	const struct line	*l = run->l;
 	const char		*p = run->s + run->start;
 	size_t			 len = run->len - run->start;
 
@@ -289,6 +393,7 @@ replace_end(struct stage *st, const struct line *l, struct replace_run *run)
 		replace_send(st, l, p, len, 0);
 	}
 	buf_reset(&s->carry);
+	buf_reset(&s->out);
 	s->carry_done = 0;
 	s->sent = s->changed = 0;
 }
@@ -300,13 +405,13 @@ replace_line(struct stage *st, const struct line *l)
 	struct replace_conf	*c = st->rule->conf;
 	struct replace_state	*s = st->state;
 	struct replace_run	 run;
-	uint64_t		 n;
 	int			 bol, more = (l->flags & LINE_MORE) != 0;
 
 	if (l->flags == 0 && !patterns_may_match(&c->pat, l->data, l->len)) {
 		stage_next(st, l);	/* a whole line no pattern can match */
 		return;
 	}
+	run.l = l;
 	if (s->carry.len != 0) {
 		buf_append(&s->carry, l->data, l->len);
 		run.s = s->carry.data;
@@ -319,13 +424,11 @@ replace_line(struct stage *st, const struct line *l)
 		run.start = 0;
 		bol = !(l->flags & LINE_CONT);
 	}
-	n = replace_scan(st, &run, bol, more);
-	st->stats.matches += n;
-	s->changed |= n != 0;
+	replace_scan(st, &run, bol, more);
 	if (more)
-		replace_piece(st, l, &run, bol);
+		replace_piece(st, &run, bol);
 	else
-		replace_end(st, l, &run);
+		replace_end(st, &run);
 }
 
 const struct filter_type filter_replace = {
@@ -335,6 +438,7 @@ const struct filter_type filter_replace = {
 	.conf_check = replace_conf_check,
 	.conf_free = replace_conf_free,
 	.state_new = replace_state_new,
+	.state_reset = replace_state_reset,
 	.state_free = replace_state_free,
 	.line = replace_line,
 	.finish = NULL,

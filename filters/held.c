@@ -5,18 +5,30 @@
 #include "held.h"
 #include "xmalloc.h"
 
+/* Make room for one more line: reuse the taken front, or grow. */
+static void
+held_room(struct held *h)
+{
+	if (h->head + h->n < h->cap)
+		return;
+	if (h->head != 0 && h->head >= h->n) {
+		memmove(h->v, h->v + h->head, h->n * sizeof *h->v);
+		h->head = 0;
+		return;
+	}
+	h->cap = h->cap != 0 ? h->cap * 2 : 16;
+	h->v = xreallocarray(h->v, h->cap, sizeof *h->v);
+}
+
 /* Copy a whole line (with its ending) to the end of the queue. */
 void
 held_add(struct held *h, const struct line *l)
 {
 	struct held_line	*hl;
 
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 16;
-		h->v = xreallocarray(h->v, h->cap, sizeof *h->v);
-	}
-	hl = &h->v[h->n++];
-	hl->off = h->bytes.len;
+	held_room(h);
+	hl = &h->v[h->head + h->n++];
+	hl->off = h->base + h->bytes.len;
 	hl->len = l->len;
 	hl->eol_len = l->eol_len;
 	hl->lineno = l->lineno;
@@ -28,9 +40,9 @@ held_add(struct held *h, const struct line *l)
 void
 held_get(const struct held *h, size_t i, struct line *l)
 {
-	const struct held_line	*hl = &h->v[i];
+	const struct held_line	*hl = &h->v[h->head + i];
 
-	l->data = h->bytes.data + hl->off;
+	l->data = h->bytes.data + (size_t)(hl->off - h->base);
 	l->len = hl->len;
 	l->eol = l->data + hl->len;
 	l->eol_len = hl->eol_len;
@@ -69,18 +81,27 @@ held_drop(struct held *h, struct stage *st)
 void
 held_shift(struct held *h, size_t n)
 {
-	size_t	i, skip;
-
 	if (n >= h->n) {
 		held_clear(h);
 		return;
 	}
-	skip = h->v[n].off;
-	buf_consume(&h->bytes, skip);
-	memmove(h->v, h->v + n, (h->n - n) * sizeof *h->v);
+	h->head += n;
 	h->n -= n;
-	for (i = 0; i < h->n; i++)
-		h->v[i].off -= skip;
+	h->dead = (size_t)(h->v[h->head].off - h->base);
+	if (h->dead >= h->bytes.len - h->dead) {
+		buf_consume(&h->bytes, h->dead);
+		h->base += h->dead;
+		h->dead = 0;
+	}
+}
+
+/* Forget every held line, keeping the memory. */
+void
+held_clear(struct held *h)
+{
+	h->n = h->head = h->dead = 0;
+	h->base = 0;
+	buf_reset(&h->bytes);
 }
 
 /* Release the queue's memory. */

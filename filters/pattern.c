@@ -1,6 +1,4 @@
 /* Pattern lists: collect, compile (JIT with interpreter fallback), match. */
-#include <sys/stat.h>
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,9 +6,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine.h"
 #include "filter.h"
 #include "log.h"
 #include "pattern.h"
+#include "scratch.h"
 #include "xmalloc.h"
 
 #define PATTERN_COMPILE_FLAGS	(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
@@ -23,7 +23,10 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 {
 	struct pattern_src	*s;
 
-	p->src = xreallocarray(p->src, p->n + 1, sizeof *p->src);
+	if (p->n == p->cap) {
+		p->cap = p->cap != 0 ? p->cap * 2 : 4;
+		p->src = xreallocarray(p->src, p->cap, sizeof *p->src);
+	}
 	s = &p->src[p->n++];
 	s->text = xmemdup(text, len);
 	s->len = len;
@@ -35,34 +38,31 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 static int
 patterns_load_file(struct patterns *p, const char *path, char **cause)
 {
-	struct stat	 sb;
-	FILE		*f;
-	char		*line = NULL;
-	size_t		 cap = 0;
-	ssize_t		 n;
-	int		 lineno = 0, added = 0;
+	FILE	*f;
+	char	*line = NULL, *t, *why = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+	int	 lineno = 0, added = 0;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		*cause = xasprintf("cannot open patterns file %s: %s", path,
-		    strerror(errno));
-		return (-1);
-	}
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > PATTERN_FILE_MAX) {
-		*cause = xasprintf("patterns file %s is not a regular file of "
-		    "at most %d bytes", path, PATTERN_FILE_MAX);
-		fclose(f);
+	if ((f = config_open(path, PATTERN_FILE_MAX, &why)) == NULL) {
+		*cause = xasprintf("patterns file %s: %s", path, why);
+		free(why);
 		return (-1);
 	}
 	while ((n = getline(&line, &cap, f)) != -1) {
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
+		t = line;
+		if (++lineno == 1 && n >= 3 &&
+		    memcmp(t, "\xef\xbb\xbf", 3) == 0) {
+			t += 3;		/* a UTF-8 byte order mark */
+			n -= 3;
+		}
+		if (n > 0 && t[n - 1] == '\n')
 			n--;
-		if (n > 0 && line[n - 1] == '\r')
+		if (n > 0 && t[n - 1] == '\r')
 			n--;
-		if (n == 0 || line[0] == '#')
+		if (n == 0 || t[0] == '#')
 			continue;
-		patterns_add(p, line, (size_t)n, path, lineno);
+		patterns_add(p, t, (size_t)n, path, lineno);
 		added++;
 	}
 	free(line);
@@ -103,7 +103,8 @@ patterns_conf_set(struct patterns *p, const char *prefix,
 	}
 	if (strcmp(k->key, file) == 0) {
 		path = config_resolve_path(ctx, k->value);
-		rc = patterns_load_file(p, path, cause);
+		if ((rc = patterns_load_file(p, path, cause)) != 0)
+			p->failed = 1;
 		free(path);
 		return (rc);
 	}
@@ -402,19 +403,97 @@ patterns_may_match(const struct patterns *p, const char *s, size_t len)
 
 /* JIT-compile for complete and partial matching; say if it was not possible. */
 static void
-patterns_jit(struct patterns *p)
+patterns_jit(struct patterns *p, const struct config_ctx *ctx)
 {
 	static int	warned;
 	int		rc;
 
+	if (!ctx->jit)
+		return;		/* [engine] jit = no: the interpreter */
 	rc = pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE |
 	    PCRE2_JIT_PARTIAL_HARD);
 	p->jit = (rc == 0);
-	if (!p->jit && !warned) {
-		warned = 1;
+	if (!p->jit && __atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED) == 0)
 		log_warnx("PCRE2 JIT unavailable (error %d): patterns run in "
 		    "the interpreter", rc);
+}
+
+/* Compile the first n sources joined; NULL with *err set if they do not. */
+static pcre2_code *
+patterns_compile_joined(const struct patterns *p, size_t n, uint32_t flags,
+    int *err)
+{
+	struct patterns	 part = *p;
+	pcre2_code	*re;
+	PCRE2_SIZE	 off;
+	size_t		 len;
+	char		*joined;
+
+	part.n = n;
+	joined = patterns_join(&part, &len);
+	re = pcre2_compile((PCRE2_SPTR)joined, len, flags | PCRE2_DUPNAMES,
+	    err, &off, NULL);
+	free(joined);
+	return (re);
+}
+
+/* How many of the first sources compile together (binary search). */
+static size_t
+patterns_fit(const struct patterns *p, uint32_t flags)
+{
+	pcre2_code	*re;
+	size_t		 lo = 0, hi = p->n, mid;
+	int		 err;
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if ((re = patterns_compile_joined(p, mid, flags, &err)) !=
+		    NULL) {
+			pcre2_code_free(re);
+			lo = mid;
+		} else
+			hi = mid;
 	}
+	return (lo);
+}
+
+/* The compiled size PCRE2's link size allows, in KiB. */
+static unsigned long long
+patterns_max_kib(void)
+{
+	uint32_t	link = 2;
+
+	pcre2_config(PCRE2_CONFIG_LINKSIZE, &link);
+	if (link >= 4)
+		return (2ULL * 1024 * 1024);
+	return ((1ULL << (8 * link)) / 1024);
+}
+
+/* Say why the list does not combine into one expression, and what to do. */
+static void
+patterns_combine_error(const struct patterns *p, const char *what,
+    uint32_t flags, int err, struct config_ctx *ctx)
+{
+	PCRE2_UCHAR	 msg[256];
+	char		 label[64];
+
+	pcre2_get_error_message(err, msg, sizeof msg);
+	if (strcmp(what, "pattern") == 0)
+		snprintf(label, sizeof label, "patterns");
+	else
+		snprintf(label, sizeof label, "%s patterns", what);
+	if (err != PCRE2_ERROR_PATTERN_TOO_LARGE) {
+		config_error(ctx, p->src[0].file, p->src[0].line,
+		    "the %zu %s of this rule do not combine into one "
+		    "expression: %s", p->n, label, msg);
+		return;
+	}
+	config_error(ctx, p->src[0].file, p->src[0].line,
+	    "the %zu %s of this rule are too large together for one PCRE2 "
+	    "expression (%s: this PCRE2 build limits a compiled expression "
+	    "to %llu KiB); only the first %zu fit: split the list across "
+	    "several rules", p->n, label, msg, patterns_max_kib(),
+	    patterns_fit(p, flags));
 }
 
 /*
@@ -425,15 +504,14 @@ void
 patterns_compile(struct patterns *p, const char *what, const char *file,
     int line, struct config_ctx *ctx)
 {
-	PCRE2_UCHAR	 msg[256];
-	PCRE2_SIZE	 off;
 	uint32_t	 flags = PATTERN_COMPILE_FLAGS, lb;
-	size_t		 i, len;
-	char		*joined;
+	size_t		 i;
 	int		 err, bad = 0;
 
 	if (p->n == 0) {
-		config_error(ctx, file, line, "missing required key %s", what);
+		if (!p->failed)	/* else that error says it already */
+			config_error(ctx, file, line, "missing required key %s",
+			    what);
 		return;
 	}
 	if (p->caseless)
@@ -442,20 +520,17 @@ patterns_compile(struct patterns *p, const char *what, const char *file,
 		bad |= patterns_check_one(&p->src[i], flags, ctx);
 	if (bad)
 		return;
-	joined = patterns_join(p, &len);
-	p->re = pcre2_compile((PCRE2_SPTR)joined, len, flags | PCRE2_DUPNAMES,
-	    &err, &off, NULL);
-	free(joined);
-	if (p->re == NULL) {
-		pcre2_get_error_message(err, msg, sizeof msg);
-		config_error(ctx, p->src[0].file, p->src[0].line,
-		    "the %zu %s patterns do not combine: %s", p->n, what, msg);
+	if ((p->re = patterns_compile_joined(p, p->n, flags, &err)) == NULL) {
+		patterns_combine_error(p, what, flags, err, ctx);
 		return;
 	}
 	if (pcre2_pattern_info(p->re, PCRE2_INFO_MAXLOOKBEHIND, &lb) != 0)
 		lb = 0;
+	if (pcre2_pattern_info(p->re, PCRE2_INFO_CAPTURECOUNT, &p->pairs) != 0)
+		p->pairs = 0;
+	p->pairs++;
 	p->lookbehind = (size_t)lb * 4;	/* characters to UTF-8 bytes */
-	patterns_jit(p);
+	patterns_jit(p, ctx);
 	patterns_prefilter(p);
 }
 
@@ -476,7 +551,7 @@ patterns_free(struct patterns *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* Match data sized for this expression; one per stream, never shared. */
+/* Match data sized for this expression (the tests' own). */
 pcre2_match_data *
 patterns_match_data(const struct patterns *p)
 {
@@ -488,53 +563,71 @@ patterns_match_data(const struct patterns *p)
 	return (md);
 }
 
-/* A match failed (limits, JIT stack): warn once per process, then debug. */
-static void
-patterns_match_failed(int rc)
+/* The match data of the stage's thread, with room for p's groups. */
+pcre2_match_data *
+patterns_md(const struct patterns *p, struct stage *st)
 {
-	static int	warned;
+	return (scratch_match_data(engine_scratch(st->engine), p->pairs));
+}
+
+/* A match failed (limits, JIT stack): count it and warn for the rule. */
+static void
+patterns_match_failed(struct stage *st, int rc)
+{
 	PCRE2_UCHAR	msg[256];
+	char		why[384];
 
 	pcre2_get_error_message(rc, msg, sizeof msg);
-	if (__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED) == 0)
-		log_warnx("a pattern failed to run (%s): the text is kept as "
-		    "if it did not match; simplify the pattern", msg);
-	else
+	if (st == NULL) {
 		log_debug("pattern failed to run: %s", msg);
+		return;
+	}
+	snprintf(why, sizeof why, "a pattern failed to run (%s): the text "
+	    "is kept as if it did not match", msg);
+	stage_match_error(st, why);
 }
 
 /*
- * Run one match from offset start.  Errors (match limits, JIT stack) count
- * as no match: a rule that cannot decide leaves the text alone.
+ * Run one match from offset start, with the JIT stack, limits and (md
+ * NULL) match data of the stage's thread; st NULL: PCRE2's defaults and
+ * the caller's md.  Errors (match limits, JIT stack) count as no match: a
+ * rule that cannot decide leaves the text alone; they are counted in the
+ * stage's match_errors.
  */
 enum pattern_result
-patterns_exec(const struct patterns *p, pcre2_match_data *md, const char *s,
-    size_t len, size_t start, uint32_t opts)
+patterns_exec(const struct patterns *p, struct stage *st,
+    pcre2_match_data *md, const char *s, size_t len, size_t start,
+    uint32_t opts)
 {
-	int	rc;
+	pcre2_match_context	*mctx = NULL;
+	int			 rc;
 
+	if (st != NULL)
+		mctx = scratch_match_context(engine_scratch(st->engine));
+	if (md == NULL)
+		md = patterns_md(p, st);
 	if (p->jit)	/* the JIT fast path: no per-call option checks */
 		rc = pcre2_jit_match(p->re, (PCRE2_SPTR)s, len, start, opts,
-		    md, NULL);
+		    md, mctx);
 	else
 		rc = pcre2_match(p->re, (PCRE2_SPTR)s, len, start, opts, md,
-		    NULL);
+		    mctx);
 	if (rc >= 0)
 		return (PATTERN_MATCH);
 	if (rc == PCRE2_ERROR_PARTIAL)
 		return (PATTERN_PARTIAL);
 	if (rc != PCRE2_ERROR_NOMATCH)
-		patterns_match_failed(rc);
+		patterns_match_failed(st, rc);
 	return (PATTERN_NOMATCH);
 }
 
 /* Does the pattern match anywhere in a line?  more: text continues. */
 int
-patterns_test(const struct patterns *p, pcre2_match_data *md, const char *s,
-    size_t len, int more)
+patterns_test(const struct patterns *p, struct stage *st,
+    pcre2_match_data *md, const char *s, size_t len, int more)
 {
 	if (!more && !patterns_may_match(p, s, len))
 		return (0);
-	return (patterns_exec(p, md, s, len, 0, more ? PCRE2_NOTEOL : 0) ==
-	    PATTERN_MATCH);
+	return (patterns_exec(p, st, md, s, len, 0, more ? PCRE2_NOTEOL : 0)
+	    == PATTERN_MATCH);
 }

@@ -14,6 +14,7 @@
 
 struct cfgkey;
 struct config_ctx;
+struct stage;
 
 /* Where one pattern came from, for error messages. */
 struct pattern_src {
@@ -35,6 +36,8 @@ struct pattern_lit {
 struct patterns {
 	struct pattern_src	*src;
 	size_t			 n;
+	size_t			 cap;
+	int			 failed;	/* a file key was refused */
 	/* Prefilter: a line holding none of these cannot match (0: none). */
 	struct pattern_lit	 lits[PATTERN_MAX_LITS];
 	size_t			 nlits;
@@ -42,6 +45,7 @@ struct patterns {
 	pcre2_code		*re;
 	size_t			 lookbehind;	/* bytes of context kept */
 	int			 jit;
+	uint32_t		 pairs;		/* capture groups + 1 */
 };
 
 /* Outcome of one match attempt. */
@@ -53,10 +57,11 @@ void			 patterns_compile(struct patterns *, const char *,
 			    const char *, int, struct config_ctx *);
 void			 patterns_free(struct patterns *);
 pcre2_match_data	*patterns_match_data(const struct patterns *);
-enum pattern_result	 patterns_exec(const struct patterns *,
+pcre2_match_data	*patterns_md(const struct patterns *, struct stage *);
+enum pattern_result	 patterns_exec(const struct patterns *, struct stage *,
 			    pcre2_match_data *, const char *, size_t, size_t,
 			    uint32_t);
-int			 patterns_test(const struct patterns *,
+int			 patterns_test(const struct patterns *, struct stage *,
 			    pcre2_match_data *, const char *, size_t, int);
 int			 patterns_may_match(const struct patterns *,
 			    const char *, size_t);

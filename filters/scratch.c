@@ -1,11 +1,25 @@
-/* Per-thread matching resources (see scratch.h). */
+/*
+ * Per-thread matching resources (see scratch.h).  The JIT stack is made on
+ * the first match, so an engine that never matches costs no mapping; its
+ * pages are only committed as deep matches touch them.
+ *
+ * One match data serves every rule: a match's results are read before the
+ * thread runs another match, so rules need no match data of their own, a
+ * stream costs no allocation per rule, and the interpreter's backtracking
+ * frames (kept in the match data, up to the heap limit) exist once per
+ * thread, not once per rule and stream.
+ */
 #include <stdlib.h>
 
+#include "log.h"
 #include "scratch.h"
 #include "xmalloc.h"
 
 struct scratch {
-	int	unused;
+	pcre2_jit_stack		*jit_stack;
+	pcre2_match_context	*mctx;
+	pcre2_match_data	*md;		/* every match's results */
+	uint32_t		 pairs;		/* of md's ovector */
 };
 
 /* New scratch space for one thread. */
@@ -19,5 +33,42 @@ scratch_new(void)
 void
 scratch_free(struct scratch *sc)
 {
+	if (sc == NULL)
+		return;
+	pcre2_match_data_free(sc->md);
+	pcre2_match_context_free(sc->mctx);
+	pcre2_jit_stack_free(sc->jit_stack);
 	free(sc);
+}
+
+/* The match context every match of this thread uses, made on first use. */
+pcre2_match_context *
+scratch_match_context(struct scratch *sc)
+{
+	if (sc->mctx != NULL)
+		return (sc->mctx);
+	if ((sc->mctx = pcre2_match_context_create(NULL)) == NULL)
+		fatalx("out of memory creating a match context");
+	pcre2_set_heap_limit(sc->mctx, SCRATCH_MATCH_MEMORY / 1024);
+	/* NULL when PCRE2 was built without JIT: nothing then uses it. */
+	sc->jit_stack = pcre2_jit_stack_create(SCRATCH_JIT_START,
+	    SCRATCH_MATCH_MEMORY, NULL);
+	if (sc->jit_stack != NULL)
+		pcre2_jit_stack_assign(sc->mctx, NULL, sc->jit_stack);
+	else
+		log_debug("no JIT stack: the JIT's own 32 KiB is used");
+	return (sc->mctx);
+}
+
+/* The thread's match data, with room for pairs capture pairs. */
+pcre2_match_data *
+scratch_match_data(struct scratch *sc, uint32_t pairs)
+{
+	if (sc->md != NULL && sc->pairs >= pairs)
+		return (sc->md);
+	pcre2_match_data_free(sc->md);
+	if ((sc->md = pcre2_match_data_create(pairs, NULL)) == NULL)
+		fatalx("out of memory creating match data");
+	sc->pairs = pairs;
+	return (sc->md);
 }

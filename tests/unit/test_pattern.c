@@ -62,8 +62,8 @@ test_prefilter_agrees(void **state)
 	assert_int_equal(pat->nlits, 2);
 	md = patterns_match_data(pat);
 	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-		with = patterns_test(pat, md, lines[i], strlen(lines[i]), 0);
-		without = patterns_exec(pat, md, lines[i], strlen(lines[i]), 0,
+		with = patterns_test(pat, NULL, md, lines[i], strlen(lines[i]), 0);
+		without = patterns_exec(pat, NULL, md, lines[i], strlen(lines[i]), 0,
 		    0) == PATTERN_MATCH;
 		assert_int_equal(with, without);
 	}
