@@ -101,7 +101,7 @@ explain_totals(const struct config *cfg, const struct rule_stats *t)
 		    cfg->rules[i].type->name,
 		    (unsigned long long)t[i].matches,
 		    (unsigned long long)t[i].lines_dropped,
-		    (unsigned long long)(t[i].bytes_in - t[i].bytes_out));
+		    (unsigned long long)rule_stats_removed(&t[i]));
 }
 
 /* Explain every file (or standard input); 0 if all could be read. */

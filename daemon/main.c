@@ -10,6 +10,7 @@
 #include "log.h"
 #include "oneshot.h"
 #include "server.h"
+#include "stack.h"
 #include "version.h"
 
 /* Print usage to f. */
@@ -143,16 +144,37 @@ options_parse(struct options *o, int argc, char **argv)
 	return (optind);
 }
 
+/* A one-shot run (-F, --explain) and its exit status. */
+struct oneshot_job {
+	const struct options	*o;
+	const struct config	*cfg;
+	char			**files;
+	int			 nfiles;
+	int			 rc;
+};
+
+/* Run the one-shot job (on a thread with a deep stack). */
+static void *
+main_oneshot(void *arg)
+{
+	struct oneshot_job	*j = arg;
+
+	if (j->o->explain)
+		j->rc = explain_run(j->cfg, j->files, j->nfiles);
+	else
+		j->rc = oneshot_run(j->cfg, j->files, j->nfiles, j->o->jsonl);
+	return (NULL);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options		 o;
+	struct oneshot_job	 j;
 	struct generation	*g;
-	int			 first, rc;
+	int			 first;
 
 	first = options_parse(&o, argc, argv);
-	argc -= first;
-	argv += first;
 	log_init(o.verbose, "scrubd");
 	g = load_or_exit(o.path, &o.ov);
 	if (o.check) {
@@ -162,10 +184,11 @@ main(int argc, char **argv)
 	}
 	if (!o.oneshot)
 		return (server_run(o.path, &o.ov, g));
-	if (o.explain)
-		rc = explain_run(g->cfg, argv, argc);
-	else
-		rc = oneshot_run(g->cfg, argv, argc, o.jsonl);
+	j.o = &o;
+	j.cfg = g->cfg;
+	j.files = argv + first;
+	j.nfiles = argc - first;
+	stack_run(main_oneshot, &j);
 	generation_unref(g);
-	return (rc);
+	return (j.rc);
 }

@@ -162,7 +162,7 @@ metrics_rule_add(struct metrics_rule *mr, const struct rule_stats *rs)
 {
 	mr->matches += rs->matches;
 	mr->lines_dropped += rs->lines_dropped;
-	mr->bytes_removed += rs->bytes_in + rs->bytes_added - rs->bytes_out;
+	mr->bytes_removed += rule_stats_removed(rs);
 	mr->bytes_added += rs->bytes_added;
 	mr->match_errors += rs->match_errors;
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "scratch.h"
+#include "stack.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -150,6 +151,7 @@ struct worker *
 worker_new(int index, const struct worker_ops *ops)
 {
 	struct worker	*w;
+	pthread_attr_t	 attr;
 	sigset_t	 all, old;
 
 	w = xcalloc(1, sizeof *w);
@@ -165,11 +167,13 @@ worker_new(int index, const struct worker_ops *ops)
 	if ((w->wake = event_new(w->base, -1, 0, worker_wake_callback, w)) ==
 	    NULL)
 		fatalx("worker %d: cannot create wake event", index);
+	stack_attr(&attr);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+	if (pthread_create(&w->thread, &attr, worker_main, w) != 0)
 		fatalx("worker %d: cannot start thread", index);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	return (w);
 }
 

@@ -483,6 +483,12 @@ config_rule(struct loader *ld, struct config *cfg, const struct cfgsection *s)
 	}
 	if ((type = config_rule_type(ld, s)) == NULL)
 		return;
+	if (cfg->nrules == CONFIG_MAX_RULES) {
+		config_error(&ld->ctx, ld->ctx.path, s->line, "too many rules: "
+		    "at most %d [filter:] sections (put long lists of "
+		    "patterns in one rule's patterns_file)", CONFIG_MAX_RULES);
+		return;
+	}
 	cfg->rules = config_grow(cfg->rules, cfg->nrules, &ld->rulecap,
 	    sizeof *cfg->rules);
 	r = &cfg->rules[cfg->nrules++];

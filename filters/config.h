@@ -17,6 +17,7 @@
 #define CONFIG_DEFAULT_PATH	"/etc/scrubd/scrubd.conf"
 #define CONFIG_MAX_LINE_DEFAULT	(1024 * 1024)
 #define CONFIG_MAX_LINE_MIN	64
+#define CONFIG_MAX_RULES	100000	/* [filter:] sections (stack depth) */
 
 /* Errors collected while loading, each "FILE:LINE: message". */
 struct config_errors {

@@ -96,26 +96,48 @@ engine_emit(struct engine *e, const struct line *l)
 		e->sink.write(e->sink.arg, l->eol, l->eol_len);
 }
 
-/* Hand a line to stage i, or to the sink past the last rule. */
+/*
+ * Hand a line to stage i and on down the chain, to the sink past the last
+ * rule.  A stage that passes on the very line it was given, as its last
+ * word, does not call the next stage itself: the line goes on from this
+ * loop (see stage_next), so a line no rule changes costs no stack depth,
+ * however many rules there are.
+ */
 static void
 engine_deliver(struct engine *e, size_t i, const struct line *l)
 {
 	struct stage	*st;
 
-	if (i == e->nstages) {
-		engine_emit(e, l);
-		return;
+	for (; i < e->nstages; i++) {
+		st = &e->stages[i];
+		st->stats.bytes_in += l->len + l->eol_len;
+		st->in = l;
+		st->passed = 0;
+		st->rule->type->line(st, l);
+		st->in = NULL;
+		if (!st->passed)
+			return;		/* dropped, held, or passed on already */
 	}
-	st = &e->stages[i];
-	st->stats.bytes_in += l->len + l->eol_len;
-	st->rule->type->line(st, l);
+	engine_emit(e, l);
 }
 
-/* Pass a line on from a stage to the one after it. */
+/*
+ * Pass a line on from a stage to the one after it.  The line the stage
+ * is handling is only marked, and goes on once the stage returns
+ * (engine_deliver); any other line goes on at once, after a marked one.
+ */
 void
 stage_next(struct stage *st, const struct line *l)
 {
 	st->stats.bytes_out += l->len + l->eol_len;
+	if (st->in != NULL && l == st->in && !st->passed) {
+		st->passed = 1;
+		return;
+	}
+	if (st->passed) {
+		st->passed = 0;
+		engine_deliver(st->engine, st->index + 1, st->in);
+	}
 	engine_deliver(st->engine, st->index + 1, l);
 }
 

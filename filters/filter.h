@@ -46,6 +46,8 @@ struct stage {
 	void			*state;
 	size_t			 index;
 	struct rule_stats	 stats;
+	const struct line	*in;		/* the line being handled */
+	int			 passed;	/* in was passed on unchanged */
 };
 
 /* A key = value pair from a [filter:NAME] section. */

@@ -63,6 +63,14 @@ class Daemon:
             time.sleep(0.02)
         raise AssertionError(f"{text!r} not logged: " + self.logtext())
 
+    def wait_count(self, text, n, timeout=20):
+        """Wait until text appears n times in the log."""
+        end = time.monotonic() + timeout
+        while self.logtext().count(text) < n:
+            assert time.monotonic() < end, \
+                f"{text!r} not logged {n} times: " + self.logtext()
+            time.sleep(0.02)
+
     def signal(self, sig):
         self.proc.send_signal(sig)
 

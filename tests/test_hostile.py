@@ -219,3 +219,32 @@ def test_shutdown_removes_only_its_own_socket(tmp_path):
     assert d2.roundtrip(b"x\n") == b"x\n"
     assert d2.stop() == 0
     os.unlink(d.sock + ".moved")
+
+
+def test_many_rules_pass_and_change_without_deep_stacks(tmp_path):
+    """10,000 rules: a line none of them changes costs no stack depth; a
+    line every one of them changes in turn still fits the deep stacks of
+    the one-shot and worker threads."""
+    deep = "".join(f"\n[filter:r{i}]\ntype = replace\npattern = x\n"
+                   f"replacement = x\n" for i in range(10000))
+    for rules, doc, want in ((big_rules(10000), b"a##paidend##b\n", b"ab\n"),
+                             (deep, b"axb\n" * 3, b"axb\n" * 3)):
+        d = Daemon(tmp_path, "workers = 1\n", rules=rules)
+        r = subprocess.run([str(BUILD / "scrubd"), "-c", str(d.conf), "-F"],
+                           input=doc, stdout=subprocess.PIPE, timeout=120)
+        assert (r.returncode, r.stdout) == (0, want)
+        d.start()
+        try:
+            assert d.roundtrip(doc) == want
+        finally:
+            assert d.stop() == 0, d.logtext()
+
+
+def test_too_many_rules_is_a_config_error(tmp_path):
+    rules = "".join(f"\n[filter:r{i}]\ntype = blank\n"
+                    for i in range(100001))
+    d = Daemon(tmp_path, "", rules=rules)
+    r = subprocess.run([str(BUILD / "scrubd"), "-c", str(d.conf), "-t"],
+                       stderr=subprocess.PIPE, timeout=120)
+    assert r.returncode == 1
+    assert b"too many rules: at most 100000" in r.stderr

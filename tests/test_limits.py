@@ -73,7 +73,7 @@ def test_max_document(tmp_path):
         assert r.returncode == 1
         assert r.stdout == want
         assert b"larger than scrubd's max_document" in r.stderr
-        assert d.logtext().count("end=max_document") == 2
+        d.wait_count("end=max_document", 2)
         small, small_want = lines_doc(100)
         r = scrubc(d, small)
         assert (r.returncode, r.stdout, r.stderr) == (0, small_want, b"")
@@ -106,7 +106,7 @@ def test_idle_timeout_while_reading(tmp_path):
                 assert rc == 1 and b"idle_timeout" in err, err
             else:
                 assert rc == 0, err    # socat cannot tell: see README
-        assert d.logtext().count("end=idle_timeout") == 2
+        d.wait_count("end=idle_timeout", 2)
     finally:
         assert d.stop() == 0, d.logtext()
 
@@ -133,7 +133,7 @@ def test_idle_timeout_while_writing(tmp_path):
             assert len(out) < len(want) and want.startswith(out), name
             if name == "scrubc":
                 assert p.returncode == 1 and b"idle_timeout" in err, err
-        assert d.logtext().count("end=idle_timeout") == 2
+        d.wait_count("end=idle_timeout", 2)
     finally:
         assert d.stop() == 0, d.logtext()
 
