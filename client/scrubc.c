@@ -33,13 +33,16 @@
 #define SCRUBC_SOCKET	"/run/scrubd/scrubd.sock"
 #define SCRUBC_BUFSIZE	(256 * 1024)
 #define SCRUBC_JOBS	4
-#define SCRUBC_REFUSED	"scrubd closed the connection without a status " \
-	"(refused by max_connections or allow_uid/allow_gid, or it " \
-	"stopped; see its log)"
+#define SCRUBC_REFUSED	"scrubd sent no status: it refused the " \
+	"connection (max_connections, allow_uid/allow_gid), could not take " \
+	"the status pipe, or stopped; see its log"
+#define SCRUBC_PIPE_CHUNK	4096	/* a pipe that polls writable takes it */
 
 /* One document on its way through scrubd. */
 struct job {
-	const char	*name;		/* input path, or "-" */
+	const char	*name;		/* input path, or "-" for stdio */
+	int		 stdio;		/* standard input to standard output */
+	int		 timeout;	/* -T: seconds without progress */
 	char		*final;		/* output path (-o), or NULL */
 	char		*tmp;		/* temporary output (-o) */
 	int		 in;
@@ -54,7 +57,7 @@ struct job {
 	int		 running;
 	uint64_t	 sent;
 	uint64_t	 received;
-	time_t		 progress;	/* last byte moved */
+	double		 progress;	/* when a byte last moved */
 	char		 reason[256];	/* why it failed; "" if it did not */
 };
 
@@ -97,22 +100,87 @@ job_fail(struct job *j, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Write all of p to fd; -1 on error. */
-static int
-write_all(int fd, const char *p, size_t len)
+/* Monotonic seconds. */
+static double
+now(void)
 {
-	ssize_t	n;
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* Milliseconds left before -T gives up on a job (at least 0). */
+static int
+job_ms_left(const struct job *j)
+{
+	double	left = j->progress + j->timeout - now();
+
+	return (left > 0 ? (int)(left * 1000) + 1 : 0);
+}
+
+/* With -T, wait until fd is ready for events; -1 (reason set) if not. */
+static int
+job_wait(struct job *j, int fd, short events, const char *what)
+{
+	struct pollfd	pfd;
+	int		rc;
+
+	if (j->timeout == 0)
+		return (0);
+	pfd.fd = fd;
+	pfd.events = events;
+	do
+		rc = poll(&pfd, 1, job_ms_left(j));
+	while (rc == -1 && errno == EINTR);
+	if (rc == 1)
+		return (0);
+	job_fail(j, "no progress for %d seconds (%s)", j->timeout, what);
+	return (-1);
+}
+
+/* Write output (with -T, waiting for its reader at most the timeout). */
+static int
+job_write_out(struct job *j, const char *p, size_t len)
+{
+	size_t	n;
+	ssize_t	w;
 
 	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
+		if (job_wait(j, j->out, POLLOUT, "output not read") != 0)
+			return (-1);
+		n = j->timeout == 0 || len < SCRUBC_PIPE_CHUNK ? len :
+		    SCRUBC_PIPE_CHUNK;
+		if ((w = write(j->out, p, n)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			job_fail(j, "writing output: %s", strerror(errno));
 			return (-1);
 		}
-		p += n;
-		len -= (size_t)n;
+		p += w;
+		len -= (size_t)w;
+		j->progress = now();
 	}
 	return (0);
+}
+
+/* Connect (with -T, retrying a full backlog until the timeout). */
+static int
+job_dial(struct job *j, const struct sockaddr_un *sun)
+{
+	if (j->timeout != 0 && fcntl(j->sock, F_SETFL, O_NONBLOCK) == -1)
+		return (-1);
+	while (connect(j->sock, (const struct sockaddr *)sun, sizeof *sun)
+	    != 0) {
+		if (j->timeout == 0 || errno != EAGAIN)
+			return (-1);
+		if (job_ms_left(j) == 0) {
+			errno = ETIMEDOUT;
+			return (-1);
+		}
+		poll(NULL, 0, 20);	/* the listen backlog is full */
+	}
+	return (fcntl(j->sock, F_SETFL, 0));
 }
 
 /* Connect to scrubd and ask for a status; -1 with the reason set. */
@@ -138,7 +206,7 @@ job_connect(struct job *j, const char *path)
 	}
 	strcpy(sun.sun_path, path);
 	if ((j->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(j->sock, (struct sockaddr *)&sun, sizeof sun) != 0) {
+	    job_dial(j, &sun) != 0) {
 		job_fail(j, "cannot connect to %s: %s", path, strerror(errno));
 		return (-1);
 	}
@@ -179,7 +247,7 @@ job_open(struct job *j, const char *outdir)
 {
 	char	*copy;
 
-	if (strcmp(j->name, "-") == 0) {
+	if (j->stdio) {
 		j->in = STDIN_FILENO;
 		j->out = STDOUT_FILENO;
 		return (0);
@@ -211,7 +279,8 @@ job_start(struct scrubc *sc, struct job *j)
 {
 	j->in = j->out = j->sock = j->status = -1;
 	j->running = 1;
-	j->progress = time(NULL);
+	j->timeout = sc->timeout;
+	j->progress = now();
 	if ((j->buf = malloc(SCRUBC_BUFSIZE)) == NULL) {
 		fprintf(stderr, "scrubc: out of memory\n");
 		exit(2);
@@ -301,7 +370,7 @@ job_close(struct job *j)
 		close(j->sock);
 	if (j->status != -1)
 		close(j->status);
-	if (j->in != -1 && j->in != STDIN_FILENO)
+	if (j->in != -1 && !j->stdio)
 		close(j->in);
 	if (j->tmp != NULL) {
 		if (close(j->out) != 0)
@@ -330,11 +399,9 @@ job_receive(struct job *j)
 	n = read(j->sock, buf, sizeof buf);
 	if (n > 0) {
 		j->received += (uint64_t)n;
-		j->progress = time(NULL);
-		if (write_all(j->out, buf, (size_t)n) != 0) {
-			job_fail(j, "writing output: %s", strerror(errno));
+		j->progress = now();
+		if (job_write_out(j, buf, (size_t)n) != 0)
 			job_close(j);
-		}
 		return;
 	}
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -377,7 +444,7 @@ job_send(struct job *j)
 	if (n > 0) {
 		j->boff += (size_t)n;
 		j->sent += (uint64_t)n;
-		j->progress = time(NULL);
+		j->progress = now();
 		if (j->boff == j->blen)
 			j->blen = j->boff = 0;
 		return;
@@ -408,7 +475,7 @@ scrubc_finished(struct scrubc *sc, struct job *j)
 		sc->failed++;
 		if (sc->progress)
 			fputc('\n', stderr);
-		fprintf(stderr, "scrubc: %s: %s\n", strcmp(j->name, "-") == 0 ?
+		fprintf(stderr, "scrubc: %s: %s\n", j->stdio ?
 		    "standard input" : j->name, j->reason);
 	}
 	scrubc_progress(sc, 0);
@@ -452,8 +519,7 @@ job_poll_done(struct scrubc *sc, struct job *j, const struct pollfd *p)
 		job_send(j);
 	if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
 		job_receive(j);
-	if (j->running && sc->timeout > 0 &&
-	    time(NULL) - j->progress > sc->timeout) {
+	if (j->running && sc->timeout > 0 && job_ms_left(j) == 0) {
 		job_fail(j, "no progress for %d seconds", sc->timeout);
 		job_close(j);
 	}
@@ -524,8 +590,10 @@ scrubc_jobs(struct scrubc *sc, char **files, int n)
 	sc->n = n == 0 ? 1 : n;
 	if ((sc->v = calloc((size_t)sc->n, sizeof *sc->v)) == NULL)
 		exit(2);
-	for (i = 0; i < sc->n; i++)
+	for (i = 0; i < sc->n; i++) {
 		sc->v[i].name = n == 0 ? "-" : files[i];
+		sc->v[i].stdio = n == 0;
+	}
 }
 
 /* Parse a positive number option or exit with usage. */
@@ -542,12 +610,34 @@ scrubc_number(const char *s, int lo)
 	return ((int)v);
 }
 
+/*
+ * Occupy closed standard descriptors with /dev/null, so that no socket
+ * or file of ours takes their numbers; returns which of 0 and 1 were
+ * closed (bit 0, bit 1).
+ */
+static int
+scrubc_std_fds(void)
+{
+	int	fd, closed = 0;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		if (fd < 2)
+			closed |= 1 << fd;
+		if (open("/dev/null", O_RDWR) != fd)
+			exit(2);
+	}
+	return (closed);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct scrubc	sc;
-	int		ch;
+	int		ch, closed;
 
+	closed = scrubc_std_fds();
 	memset(&sc, 0, sizeof sc);
 	sc.socket = getenv("SCRUBD_SOCKET") ? getenv("SCRUBD_SOCKET") :
 	    SCRUBC_SOCKET;
@@ -580,6 +670,11 @@ main(int argc, char **argv)
 	argv += optind;
 	if ((sc.outdir == NULL) != (argc == 0))
 		usage();
+	if (argc == 0 && closed != 0) {
+		fprintf(stderr, "scrubc: standard %s is closed\n", closed & 1 ?
+		    "input" : "output");
+		return (2);
+	}
 	scrubc_check_names(argv, argc);
 	scrubc_jobs(&sc, argv, argc);
 	sc.progress = argc > 0 && !sc.quiet && isatty(STDERR_FILENO);

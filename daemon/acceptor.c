@@ -71,7 +71,7 @@ acceptor_error(struct evconnlistener *l, void *arg)
 	evtimer_add(a->ev_resume, &tv);
 }
 
-/* The back-off is over: accept again unless the owner holds it. */
+/* The back-off is over: accept again. */
 static void
 acceptor_resume_callback(evutil_socket_t fd, short what, void *arg)
 {
@@ -79,8 +79,7 @@ acceptor_resume_callback(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!a->held)
-		evconnlistener_enable(a->l);
+	evconnlistener_enable(a->l);
 }
 
 /* Accept on listening socket fd (taken over), calling cb for each. */
@@ -102,17 +101,6 @@ acceptor_new(struct event_base *base, int fd, const char *name,
 		fatalx("cannot accept on %s", name);
 	evconnlistener_set_error_cb(a->l, acceptor_error);
 	return (a);
-}
-
-/* Hold accepting (on), or let it go on (off) unless backing off. */
-void
-acceptor_hold(struct acceptor *a, int on)
-{
-	a->held = on;
-	if (on)
-		evconnlistener_disable(a->l);
-	else if (!evtimer_pending(a->ev_resume, NULL))
-		evconnlistener_enable(a->l);
 }
 
 /* Stop accepting and close the socket. */

@@ -26,13 +26,11 @@ struct acceptor {
 	void			*arg;
 	struct metrics		*metrics;
 	int			 backoff_ms;	/* 0: not backing off */
-	int			 held;		/* paused by the owner */
 	struct ratelimit	 rl;
 };
 
 struct acceptor	*acceptor_new(struct event_base *, int, const char *,
 		    acceptor_cb, void *, struct metrics *);
-void		 acceptor_hold(struct acceptor *, int);
 void		 acceptor_free(struct acceptor *);
 
 #endif

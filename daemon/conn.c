@@ -18,6 +18,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +31,34 @@
 #include "conn.h"
 #include "generation.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "xmalloc.h"
 
-#define CONN_LINGER_MS	10	/* how often to look whether the peer read */
+#define CONN_LINGER_MS	10	/* first look whether the peer read... */
+#define CONN_LINGER_MAX_MS	500	/* ...then less and less often */
 
 static void	conn_flush(struct conn *);
 static void	conn_finish(struct conn *, enum conn_end);
+
+/* Warn about a limit a client hit: at most a line per interval a worker. */
+static void __attribute__((format(printf, 2, 3)))
+conn_warn(struct conn *c, const char *fmt, ...)
+{
+	va_list		ap;
+	char		msg[256];
+	unsigned long	skipped;
+
+	if (!ratelimit_pass(c->rl, &skipped))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (skipped != 0)
+		log_warnx("conn id=%llu: %s (%lu more limit warnings not "
+		    "logged)", (unsigned long long)c->id, msg, skipped);
+	else
+		log_warnx("conn id=%llu: %s", (unsigned long long)c->id, msg);
+}
 
 /* Seconds since the connection started. */
 double
@@ -67,7 +91,8 @@ conn_update(struct conn *c)
 	const char	*p;
 	int		want_read, want_write;
 
-	want_read = !c->eof && !c->cut && !c->sess.paused;
+	want_read = !c->eof && !c->cut && !c->sess.paused &&
+	    c->backlog.len == 0;
 	want_write = session_pending(&c->sess, &p) != 0;
 	if (want_read && !c->reading)
 		event_add(c->ev_read, &tv);
@@ -85,8 +110,10 @@ conn_update(struct conn *c)
 static void
 conn_send_status(struct conn *c)
 {
-	char	line[256];
-	int	n;
+	char		line[256];
+	int		n;
+
+	struct pollfd	pfd;
 
 	if (c->status_fd == -1)
 		return;
@@ -94,9 +121,14 @@ conn_send_status(struct conn *c)
 	    "out=%llu\n", conn_end_name(c->end),
 	    (unsigned long long)c->sess.bytes_in,
 	    (unsigned long long)c->sess.bytes_sent);
-	if (write(c->status_fd, line, (size_t)n) != n)
-		log_debug("conn id=%llu: status not written: %s",
-		    (unsigned long long)c->id, strerror(errno));
+	/* A line this short goes into a pipe whole, and at once if it polls
+	 * writable; a pipe the client filled is not waited for. */
+	pfd.fd = c->status_fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT) ||
+	    write(c->status_fd, line, (size_t)n) != n)
+		log_debug("conn id=%llu: status not written",
+		    (unsigned long long)c->id);
 	close(c->status_fd);
 	c->status_fd = -1;
 }
@@ -168,6 +200,7 @@ conn_cut(struct conn *c, enum conn_end why)
 static int
 conn_write(struct conn *c)
 {
+	struct timeval	 tv;
 	const char	*p;
 	size_t		 len;
 	ssize_t		 n;
@@ -175,6 +208,10 @@ conn_write(struct conn *c)
 	while ((len = session_pending(&c->sess, &p)) != 0) {
 		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) > 0) {
 			session_sent(&c->sess, (size_t)n);
+			if (c->writing) {	/* progress: restart the timeout */
+				tv = conn_idle(c);
+				event_add(c->ev_write, &tv);
+			}
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -195,7 +232,7 @@ conn_write(struct conn *c)
 static void
 conn_linger(struct conn *c)
 {
-	struct timeval	tv = { 0, CONN_LINGER_MS * 1000 };
+	struct timeval	tv;
 	int		unread = 0;
 
 	if (ioctl(c->fd, SIOCOUTQ, &unread) == -1 || unread == 0 ||
@@ -204,6 +241,11 @@ conn_linger(struct conn *c)
 		conn_finish(c, c->end);
 		return;
 	}
+	c->linger_ms = c->linger_ms == 0 ? CONN_LINGER_MS : c->linger_ms * 2;
+	if (c->linger_ms > CONN_LINGER_MAX_MS)
+		c->linger_ms = CONN_LINGER_MAX_MS;
+	tv.tv_sec = 0;
+	tv.tv_usec = c->linger_ms * 1000;
 	evtimer_add(c->ev_linger, &tv);
 }
 
@@ -216,14 +258,30 @@ conn_linger_callback(evutil_socket_t fd, short what, void *arg)
 	conn_linger(arg);
 }
 
-/* Write what is queued; end the connection once all is written. */
+/* Feed what a read left over while the queue was over high water. */
+static void
+conn_feed_backlog(struct conn *c)
+{
+	buf_consume(&c->backlog, session_feed(&c->sess, c->backlog.data,
+	    c->backlog.len));
+	if (c->backlog.len == 0)
+		buf_free(&c->backlog);
+}
+
+/* Write what is queued, feeding any backlog as room frees up; end the
+ * connection once all is written. */
 static void
 conn_flush(struct conn *c)
 {
 	const char	*p;
 
-	if (conn_write(c) != 0)
-		return;
+	for (;;) {
+		if (conn_write(c) != 0)
+			return;
+		if (c->backlog.len == 0 || c->sess.paused || c->cut)
+			break;
+		conn_feed_backlog(c);
+	}
 	if (session_pending(&c->sess, &p) != 0 || !(c->eof || c->cut)) {
 		conn_update(c);
 		return;
@@ -252,10 +310,11 @@ conn_take_status(struct conn *c, int fd)
 {
 	struct stat	sb;
 
-	if (fstat(fd, &sb) != 0 || !(S_ISFIFO(sb.st_mode) ||
-	    S_ISSOCK(sb.st_mode)) || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+	/* A pipe only: a socket could carry the line, with scrubd's
+	 * credentials, to some other service. */
+	if (fstat(fd, &sb) != 0 || !S_ISFIFO(sb.st_mode)) {
 		log_debug("conn id=%llu: status descriptor refused: not a "
-		    "pipe or socket", (unsigned long long)c->id);
+		    "pipe", (unsigned long long)c->id);
 		close(fd);
 		return;
 	}
@@ -288,12 +347,13 @@ conn_cmsg_fd(struct msghdr *msg)
 }
 
 /*
- * The first read: a descriptor sent with the first byte asks for a
- * status; that byte is the request, not part of the document.  *skip is
- * set to the bytes to skip.
+ * The first read, of one byte only (a later message's descriptor must
+ * not come with it): a descriptor sent with the first byte asks for a
+ * status, and that byte is the request, not part of the document.  *skip
+ * is set to the bytes to skip.
  */
 static ssize_t
-conn_recv_first(struct conn *c, size_t room, size_t *skip)
+conn_recv_first(struct conn *c, size_t *skip)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -305,7 +365,7 @@ conn_recv_first(struct conn *c, size_t room, size_t *skip)
 	int		 fd;
 
 	iov.iov_base = c->inbuf;
-	iov.iov_len = room;
+	iov.iov_len = 1;
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
@@ -317,6 +377,10 @@ conn_recv_first(struct conn *c, size_t room, size_t *skip)
 	c->first = 0;
 	if ((fd = conn_cmsg_fd(&msg)) != -1) {
 		conn_take_status(c, fd);
+		*skip = 1;
+	} else if (msg.msg_flags & MSG_CTRUNC) {
+		conn_warn(c, "a status was asked for but its descriptor "
+		    "could not be received (out of descriptors?)");
 		*skip = 1;
 	}
 	return (n);
@@ -339,9 +403,8 @@ conn_peek_max(struct conn *c)
 			conn_fail(c, errno);
 		return;
 	}
-	log_warnx("conn id=%llu: document larger than max_document (%llu "
-	    "bytes): closing", (unsigned long long)c->id,
-	    (unsigned long long)c->sess.max_document);
+	conn_warn(c, "document larger than max_document (%llu bytes): "
+	    "closing", (unsigned long long)c->sess.max_document);
 	conn_cut(c, CONN_END_MAX_DOCUMENT);	/* the byte stays unread */
 }
 
@@ -349,7 +412,7 @@ conn_peek_max(struct conn *c)
 static void
 conn_read(struct conn *c)
 {
-	size_t	room, skip = 0;
+	size_t	room, skip = 0, taken;
 	ssize_t	n;
 
 	if ((room = session_room(&c->sess, c->inbuf_size)) == 0) {
@@ -360,11 +423,14 @@ conn_read(struct conn *c)
 		return;
 	}
 	if (c->first)
-		n = conn_recv_first(c, room, &skip);
+		n = conn_recv_first(c, &skip);
 	else
 		n = read(c->fd, c->inbuf, room);
 	if (n > 0) {
-		session_feed(&c->sess, c->inbuf + skip, (size_t)n - skip);
+		taken = session_feed(&c->sess, c->inbuf + skip,
+		    (size_t)n - skip);
+		buf_append(&c->backlog, c->inbuf + skip + taken,
+		    (size_t)n - skip - taken);
 		conn_flush(c);
 	} else if (n == 0)
 		conn_eof(c);
@@ -380,9 +446,8 @@ conn_read_callback(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (what & EV_TIMEOUT) {
-		log_warnx("conn id=%llu: idle_timeout (%dms) reached while "
-		    "reading: closing", (unsigned long long)c->id,
-		    c->gen->set.idle_timeout_ms);
+		conn_warn(c, "idle_timeout (%dms) reached while reading: "
+		    "closing", c->gen->set.idle_timeout_ms);
 		conn_cut(c, CONN_END_IDLE_TIMEOUT);
 		return;
 	}
@@ -397,9 +462,8 @@ conn_write_callback(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (what & EV_TIMEOUT) {
-		log_warnx("conn id=%llu: idle_timeout (%dms) reached while "
-		    "writing: closing", (unsigned long long)c->id,
-		    c->gen->set.idle_timeout_ms);
+		conn_warn(c, "idle_timeout (%dms) reached while writing: "
+		    "closing", c->gen->set.idle_timeout_ms);
 		conn_finish(c, CONN_END_IDLE_TIMEOUT);
 		return;
 	}
@@ -423,6 +487,7 @@ conn_new(const struct conn_params *cp)
 {
 	struct conn	*c;
 	uint64_t	 max;
+	int		 one = 1;
 
 	c = xcalloc(1, sizeof *c);
 	c->id = cp->id;
@@ -434,6 +499,7 @@ conn_new(const struct conn_params *cp)
 	c->inbuf_size = cp->inbuf_size;
 	c->done = cp->done;
 	c->arg = cp->arg;
+	c->rl = cp->rl;
 	c->first = 1;
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	max = c->kind == STREAM_JSONL ? 0 : c->gen->set.max_document;
@@ -441,6 +507,8 @@ conn_new(const struct conn_params *cp)
 	    c->gen->set.output_high_water);
 	if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) == -1)
 		log_warn("conn id=%llu: O_NONBLOCK", (unsigned long long)c->id);
+	/* Out-of-band bytes (MSG_OOB) are document bytes like any other. */
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
 	c->ev_read = event_new(cp->base, c->fd, EV_READ | EV_PERSIST,
 	    conn_read_callback, c);
 	c->ev_write = event_new(cp->base, c->fd, EV_WRITE | EV_PERSIST,
@@ -481,6 +549,7 @@ conn_free(struct conn *c)
 	event_free(c->ev_write);
 	event_free(c->ev_done);
 	event_free(c->ev_linger);
+	buf_free(&c->backlog);
 	session_free(&c->sess);
 	generation_unref(c->gen);
 	free(c);

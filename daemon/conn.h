@@ -22,6 +22,7 @@
 struct event;
 struct event_base;
 struct generation;
+struct ratelimit;
 struct scratch;
 struct conn;
 
@@ -39,6 +40,7 @@ struct conn_params {
 	size_t			 inbuf_size;
 	conn_done_cb		 done;
 	void			*arg;
+	struct ratelimit	*rl;		/* the worker's, for warnings */
 };
 
 struct conn {
@@ -53,6 +55,8 @@ struct conn {
 	struct event		*ev_done;
 	struct event		*ev_linger;	/* cut: wait for the reader */
 	double			 linger_start;
+	int			 linger_ms;
+	struct buf		 backlog;	/* read, not yet fed */
 	char			*inbuf;
 	size_t			 inbuf_size;
 	struct timespec		 started;
@@ -66,6 +70,7 @@ struct conn {
 	char			 error[64];	/* CONN_END_CLIENT_ERROR detail */
 	conn_done_cb		 done;
 	void			*arg;
+	struct ratelimit	*rl;
 	TAILQ_ENTRY(conn)	 entry;		/* the owner's list */
 };
 

@@ -11,16 +11,17 @@
 
 /*
  * Load rules and daemon settings (with the command line overrides) as one
- * generation with one reference; NULL with every error in errs.
+ * generation with one reference; NULL with every error in errs.  Loading
+ * stops early once *cancel is set (cancel may be NULL).
  */
 struct generation *
 generation_load(const char *path, const struct settings_override *ov,
-    struct config_errors *errs)
+    const int *cancel, struct config_errors *errs)
 {
 	struct generation	*g;
 	struct config		*cfg;
 
-	if ((cfg = config_load(path, errs)) == NULL)
+	if ((cfg = config_load_cancel(path, errs, cancel)) == NULL)
 		return (NULL);
 	g = xcalloc(1, sizeof *g);
 	if (settings_load(&g->set, cfg, ov, errs) != 0) {

@@ -23,7 +23,7 @@ struct generation {
 };
 
 struct generation	*generation_load(const char *,
-			    const struct settings_override *,
+			    const struct settings_override *, const int *,
 			    struct config_errors *);
 void			 generation_ref(struct generation *);
 void			 generation_unref(struct generation *);

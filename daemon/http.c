@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -36,6 +37,7 @@ struct http_conn {
 	struct buf		 out;
 	size_t			 off;
 	int			 answered;	/* response queued */
+	int			 draining;	/* answered: reading to the end */
 	TAILQ_ENTRY(http_conn)	 entry;
 };
 
@@ -43,6 +45,9 @@ struct http {
 	struct event_base		*base;
 	struct acceptor			*acceptor;
 	struct http_ops			 ops;
+	struct buf			 cache;		/* the last /metrics */
+	struct timespec			 cached;	/* when it was made */
+	double				 cache_ms;	/* how long it is good */
 	TAILQ_HEAD(, http_conn)		 conns;
 	size_t				 nconns;
 	TAILQ_HEAD(, http_conn)		 closed;	/* to be freed */
@@ -77,7 +82,7 @@ http_reap_callback(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Close a connection; accept again if the limit held it. */
+/* Close a connection (freed later, from the loop). */
 static void
 http_close(struct http_conn *hc)
 {
@@ -90,8 +95,7 @@ http_close(struct http_conn *hc)
 	hc->fd = -1;
 	TAILQ_REMOVE(&h->conns, hc, entry);
 	TAILQ_INSERT_TAIL(&h->closed, hc, entry);
-	if (h->nconns-- == HTTP_MAX_CONNS)
-		acceptor_hold(h->acceptor, 0);
+	h->nconns--;
 	event_active(h->ev_reap, EV_TIMEOUT, 0);
 }
 
@@ -130,18 +134,50 @@ http_text(struct http_conn *hc, int head, int code, const char *reason,
 	    text, strlen(text), "");
 }
 
+/* Milliseconds from a to b. */
+static double
+http_ms(const struct timespec *a, const struct timespec *b)
+{
+	return ((double)(b->tv_sec - a->tv_sec) * 1e3 +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e6);
+}
+
+/*
+ * The /metrics body.  Rendering is linear in the rules and runs on the
+ * thread that accepts connections, so a body is reused for ten times as
+ * long as it took to make (at most HTTP_CACHE_MS): however many scrapers
+ * there are, they take at most a tenth of that thread; with few rules a
+ * scrape is fresh.
+ */
+static const struct buf *
+http_metrics_body(struct http *h)
+{
+	struct timespec	now, done;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (h->cache.len != 0 && http_ms(&h->cached, &now) < h->cache_ms)
+		return (&h->cache);
+	buf_reset(&h->cache);
+	h->ops.metrics(h->ops.arg, &h->cache);
+	clock_gettime(CLOCK_MONOTONIC, &done);
+	h->cached = done;
+	h->cache_ms = 10 * http_ms(&now, &done);
+	if (h->cache_ms > HTTP_CACHE_MS)
+		h->cache_ms = HTTP_CACHE_MS;
+	return (&h->cache);
+}
+
 /* Answer a parsed request for path. */
 static void
 http_route(struct http_conn *hc, int head, const char *path)
 {
-	struct http	*h = hc->http;
-	struct buf	 body = { NULL, 0, 0 };
+	struct http		*h = hc->http;
+	const struct buf	*body;
 
 	if (strcmp(path, "/metrics") == 0) {
-		h->ops.metrics(h->ops.arg, &body);
+		body = http_metrics_body(h);
 		http_respond(hc, head, 200, "OK", "text/plain; version=0.0.4; "
-		    "charset=utf-8", body.data, body.len, "");
-		buf_free(&body);
+		    "charset=utf-8", body->data, body->len, "");
 	} else if (strcmp(path, "/healthz") == 0) {
 		if (h->ops.stopping(h->ops.arg))
 			http_text(hc, head, 503, "Service Unavailable",
@@ -164,7 +200,8 @@ http_request(struct http_conn *hc, char *line)
 	version = strtok_r(NULL, " ", &last);
 	if (method == NULL || path == NULL || version == NULL ||
 	    strtok_r(NULL, " ", &last) != NULL ||
-	    strncmp(version, "HTTP/1.", 7) != 0) {
+	    (strcmp(version, "HTTP/1.0") != 0 &&
+	    strcmp(version, "HTTP/1.1") != 0)) {
 		http_text(hc, 0, 400, "Bad Request", "bad request\n");
 		return;
 	}
@@ -208,9 +245,18 @@ http_write_callback(evutil_socket_t fd, short what, void *arg)
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
-		break;
+		http_close(hc);
+		return;
 	}
-	http_close(hc);
+	/*
+	 * All written: half-close and read what the client still sends until
+	 * it closes (or the deadline), so that closing with unread input
+	 * cannot reset the connection before the client has the answer.
+	 */
+	shutdown(fd, SHUT_WR);
+	hc->draining = 1;
+	event_del(hc->ev_write);
+	event_add(hc->ev_read, NULL);
 }
 
 /* Switch the connection from reading to writing its response. */
@@ -230,6 +276,8 @@ http_read_callback(evutil_socket_t fd, short what, void *arg)
 	ssize_t			 n;
 
 	(void)what;
+	if (hc->draining)
+		hc->inlen = 0;		/* what follows the request is dropped */
 	n = read(fd, hc->in + hc->inlen, sizeof hc->in - 1 - hc->inlen);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -237,7 +285,14 @@ http_read_callback(evutil_socket_t fd, short what, void *arg)
 		http_close(hc);
 		return;
 	}
+	if (hc->draining)
+		return;
 	hc->inlen += (size_t)n;
+	if (memchr(hc->in, '\0', hc->inlen) != NULL) {
+		http_text(hc, 0, 400, "Bad Request", "bad request\n");
+		http_start_writing(hc);
+		return;
+	}
 	if ((end = http_end_of_headers(hc)) == NULL) {
 		if (hc->inlen < sizeof hc->in - 1)
 			return;
@@ -251,6 +306,25 @@ http_read_callback(evutil_socket_t fd, short what, void *arg)
 	http_start_writing(hc);
 }
 
+/*
+ * All connections are taken: close the oldest one still sending its
+ * request (a slow or silent client), so that clients that never finish a
+ * request cannot keep scrapes out.  0 if every one is being answered.
+ */
+static int
+http_evict(struct http *h)
+{
+	struct http_conn	*hc;
+
+	TAILQ_FOREACH(hc, &h->conns, entry) {
+		if (!hc->answered) {
+			http_close(hc);
+			return (1);
+		}
+	}
+	return (0);
+}
+
 /* A metrics client connected. */
 static void
 http_accept(int fd, void *arg)
@@ -260,6 +334,10 @@ http_accept(int fd, void *arg)
 	struct timeval		 tv = { HTTP_TIMEOUT_MS / 1000,
 	    (HTTP_TIMEOUT_MS % 1000) * 1000 };
 
+	if (h->nconns == HTTP_MAX_CONNS && !http_evict(h)) {
+		close(fd);
+		return;
+	}
 	hc = xcalloc(1, sizeof *hc);
 	hc->http = h;
 	hc->fd = fd;
@@ -274,8 +352,7 @@ http_accept(int fd, void *arg)
 	event_add(hc->ev_read, NULL);
 	evtimer_add(hc->ev_deadline, &tv);
 	TAILQ_INSERT_TAIL(&h->conns, hc, entry);
-	if (++h->nconns == HTTP_MAX_CONNS)
-		acceptor_hold(h->acceptor, 1);
+	h->nconns++;
 }
 
 /* Serve metrics on listening socket fd (taken over); name for logs. */
@@ -312,5 +389,6 @@ http_free(struct http *h)
 	}
 	http_reap_callback(-1, 0, h);
 	event_free(h->ev_reap);
+	buf_free(&h->cache);
 	free(h);
 }

@@ -19,6 +19,42 @@
 #include "xmalloc.h"
 
 #define LISTEN_BACKLOG	SOMAXCONN
+#define LISTEN_MAX_MADE	8
+
+/* The socket files this process made and has not removed yet. */
+static struct listen_sock	*listen_made[LISTEN_MAX_MADE];
+
+/* At exit (a fatal error at start-up, say): remove what is still made. */
+static void
+listen_atexit(void)
+{
+	int	i;
+
+	for (i = 0; i < LISTEN_MAX_MADE; i++)
+		if (listen_made[i] != NULL)
+			listen_unlink(listen_made[i]);
+}
+
+/* Remember (on) or forget (off) a socket file this process made. */
+static void
+listen_track(struct listen_sock *ls, int on)
+{
+	static int	registered;
+	int		i;
+
+	if (!registered && on) {
+		atexit(listen_atexit);
+		registered = 1;
+	}
+	for (i = 0; i < LISTEN_MAX_MADE; i++) {
+		if (on && listen_made[i] == NULL) {
+			listen_made[i] = ls;
+			return;
+		}
+		if (!on && listen_made[i] == ls)
+			listen_made[i] = NULL;
+	}
+}
 
 /* Fill a UNIX socket address; the path fits (settings checked it). */
 static void
@@ -111,6 +147,7 @@ listen_bind_unix(struct listen_sock *ls, int fd, const char *path,
 	ls->dev = sb.st_dev;
 	ls->ino = sb.st_ino;
 	ls->path = xstrdup(path);
+	listen_track(ls, 1);
 	if (chmod(path, mode) != 0 || (has_group &&
 	    chown(path, (uid_t)-1, gid) != 0)) {
 		rc = errno;
@@ -237,6 +274,7 @@ listen_unlink(struct listen_sock *ls)
 
 	if (ls->path == NULL)
 		return;
+	listen_track(ls, 0);
 	if (lstat(ls->path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
 	    sb.st_dev == ls->dev && sb.st_ino == ls->ino) {
 		if (unlink(ls->path) != 0)

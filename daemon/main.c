@@ -55,7 +55,7 @@ load_or_exit(const char *path, const struct settings_override *ov)
 	struct generation	*g;
 	size_t			 i;
 
-	if ((g = generation_load(path, ov, &errs)) != NULL)
+	if ((g = generation_load(path, ov, NULL, &errs)) != NULL)
 		return (g);
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.v[i]);

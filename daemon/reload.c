@@ -32,7 +32,7 @@ reload_main(void *arg)
 {
 	struct reload	*r = arg;
 
-	r->result = generation_load(r->path, r->ov, &r->errs);
+	r->result = generation_load(r->path, r->ov, &r->cancelled, &r->errs);
 	event_active(r->ev_done, EV_TIMEOUT, 0);
 	return (NULL);
 }
@@ -114,11 +114,11 @@ reload_cancel(struct reload *r)
 {
 	if (r->running || r->pending)
 		log_info("shutting down: pending reload dropped");
-	r->cancelled = 1;
+	__atomic_store_n(&r->cancelled, 1, __ATOMIC_RELAXED);
 	r->pending = 0;
 }
 
-/* Wait for a load in progress and free everything. */
+/* Wait for a load in progress (told to stop early) and free everything. */
 void
 reload_free(struct reload *r)
 {

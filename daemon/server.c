@@ -431,12 +431,10 @@ server_listen_metrics(struct server *s)
 
 /* Open every listening socket: raw, JSON Lines, metrics. */
 static void
-server_listen(struct server *s)
+server_listen(struct server *s, int raw, int jsonl)
 {
 	const struct settings	*set = &s->gen->set;
-	int			 raw, jsonl;
 
-	listen_systemd(&raw, &jsonl);
 	server_listen_unix(s, &s->ls_raw, raw, set->socket);
 	s->a_raw = acceptor_new(s->base, s->ls_raw.fd, s->ls_raw.path ?
 	    s->ls_raw.path : "the raw socket", server_accept_raw, s,
@@ -528,7 +526,11 @@ server_run(const char *config_path, const struct settings_override *ov,
     struct generation *gen)
 {
 	struct server	s;
+	int		raw, jsonl;
 
+	/* First, before any descriptor of ours exists: the sockets systemd
+	 * passed (it closes what it does not take). */
+	listen_systemd(&raw, &jsonl);
 	memset(&s, 0, sizeof s);
 	s.config_path = config_path;
 	s.ov = *ov;
@@ -542,7 +544,7 @@ server_run(const char *config_path, const struct settings_override *ov,
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent has no pthreads support");
 	server_events(&s);
-	server_listen(&s);
+	server_listen(&s, raw, jsonl);
 	server_workers(&s);
 	server_log_listening(&s);
 	notify_ready("serving");

@@ -10,6 +10,7 @@
 #include "session.h"
 
 #define SESSION_SHRINK	(1024 * 1024)	/* free a drained queue this large */
+#define SESSION_SLICE	(16 * 1024)	/* input fed between queue checks */
 
 /* The stream's sink: append cleaned bytes to the queue. */
 static void
@@ -50,7 +51,7 @@ session_free(struct session *s)
 
 /*
  * How many bytes may be read now, at most want: none while the queue is
- * over high water or once max_document bytes have been read.
+ * over high water or once max_document bytes have been read (or fed).
  */
 size_t
 session_room(const struct session *s, size_t want)
@@ -72,12 +73,24 @@ session_at_max(const struct session *s)
 	return (s->max_document != 0 && s->bytes_in >= s->max_document);
 }
 
-/* Feed bytes read from the client. */
-void
+/*
+ * Feed bytes read from the client, in slices, stopping as soon as the
+ * queue goes over high water: one slice's output is the most a read can
+ * add past it (a JSON Lines error row for each of 16 KiB of empty lines,
+ * say).  Returns how many bytes were taken; the caller keeps the rest.
+ */
+size_t
 session_feed(struct session *s, const char *p, size_t len)
 {
-	s->bytes_in += len;
-	stream_feed(s->stream, p, len);
+	size_t	n, taken = 0;
+
+	while (taken < len && !s->paused) {
+		n = len - taken < SESSION_SLICE ? len - taken : SESSION_SLICE;
+		s->bytes_in += n;
+		stream_feed(s->stream, p + taken, n);
+		taken += n;
+	}
+	return (taken);
 }
 
 /* The client finished writing: the stream releases what it holds. */

@@ -36,7 +36,7 @@ void	session_init(struct session *, const struct config *,
 void	session_free(struct session *);
 size_t	session_room(const struct session *, size_t);
 int	session_at_max(const struct session *);
-void	session_feed(struct session *, const char *, size_t);
+size_t	session_feed(struct session *, const char *, size_t);
 void	session_finish(struct session *);
 void	session_abandon(struct session *);
 size_t	session_pending(const struct session *, const char **);

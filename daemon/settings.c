@@ -4,10 +4,13 @@
  * each other), with defaults.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <libgen.h>
+#include <netdb.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -74,6 +77,24 @@ settings_int(const char *s, long lo, long hi, long *v)
 	return (0);
 }
 
+/* Can a socket be made at path v (as start-up will check)? */
+static int
+settings_check_target(const char *key, const char *v, char **cause)
+{
+	struct stat	sb;
+
+	if (v[strlen(v) - 1] == '/') {
+		*cause = xasprintf("%s names a directory, not a socket: %s",
+		    key, v);
+		return (-1);
+	}
+	if (lstat(v, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		*cause = xasprintf("%s: %s exists and is not a socket", key, v);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Is v an absolute path that fits a UNIX socket address? */
 static int
 settings_check_path(const char *key, const char *v, char **cause)
@@ -88,7 +109,7 @@ settings_check_path(const char *key, const char *v, char **cause)
 		    SETTINGS_SUN_PATH - 1, v);
 		return (-1);
 	}
-	return (0);
+	return (settings_check_target(key, v, cause));
 }
 
 /* Set a socket path key; it must be absolute and fit sun_path. */
@@ -128,11 +149,29 @@ settings_host_ok(const char *host)
 	if (inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a)
 	    == 1)
 		return (1);
+	if (*host == '-' || *host == '.' || strstr(host, "..") != NULL)
+		return (0);
 	for (p = host; *p != '\0'; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
 			return (0);
 	}
 	return (1);
+}
+
+/* Does host resolve to an address to listen on (as start-up will)? */
+static int
+settings_resolve(const char *host, const char *port)
+{
+	struct addrinfo	hints, *ai;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return (-1);
+	freeaddrinfo(ai);
+	return (0);
 }
 
 /* Split HOST:PORT ([v6]:PORT too) into a; -1 with *cause if bad. */
@@ -160,9 +199,10 @@ settings_tcp_addr(struct settings_addr *a, const char *v, char **cause)
 			*host = '\0';	/* [..] only around IPv6 */
 	} else if (strchr(host, ':') != NULL)
 		*host = '\0';		/* bare IPv6 needs brackets */
-	if (!settings_host_ok(host)) {
-		*cause = xasprintf("metrics: bad host in %s (a name, an IPv4 "
-		    "address or [IPv6])", v);
+	if (!settings_host_ok(host) || settings_resolve(host, colon + 1) !=
+	    0) {
+		*cause = xasprintf("metrics: bad host in %s (a name that "
+		    "resolves, an IPv4 address or [IPv6])", v);
 		free(host);
 		return (-1);
 	}
@@ -492,6 +532,64 @@ settings_slot_path(const struct settings *st, int slot)
 	}
 }
 
+/* Path p with "//", "/./" and "dir/.." taken out, into out. */
+static void
+settings_clean_path(const char *p, char *out, size_t size)
+{
+	char	*part, *last, *copy = xstrdup(p);
+	size_t	 len = 0, cut;
+
+	out[0] = '\0';
+	for (part = strtok_r(copy, "/", &last); part != NULL;
+	    part = strtok_r(NULL, "/", &last)) {
+		if (strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			cut = len;
+			while (cut > 0 && out[--cut] != '/')
+				;
+			out[len = cut] = '\0';
+			continue;
+		}
+		len += (size_t)snprintf(out + len, size - len, "/%s", part);
+		if (len >= size)
+			break;
+	}
+	free(copy);
+}
+
+/* Same directory (by device and inode, if both exist) and same name? */
+static int
+settings_same_dir(const char *a, const char *b)
+{
+	struct stat	sa, sb;
+	char		*ca = xstrdup(a), *cb = xstrdup(b);
+	int		 same;
+
+	same = strcmp(basename(ca), basename(cb)) == 0;
+	free(ca);
+	free(cb);
+	ca = xstrdup(a);
+	cb = xstrdup(b);
+	if (same)
+		same = stat(dirname(ca), &sa) == 0 && stat(dirname(cb), &sb)
+		    == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	free(ca);
+	free(cb);
+	return (same);
+}
+
+/* Do two socket paths name one file, however they are spelled? */
+static int
+settings_same_path(const char *a, const char *b)
+{
+	char	na[SETTINGS_SUN_PATH * 2], nb[SETTINGS_SUN_PATH * 2];
+
+	settings_clean_path(a, na, sizeof na);
+	settings_clean_path(b, nb, sizeof nb);
+	return (strcmp(na, nb) == 0 || settings_same_dir(a, b));
+}
+
 /* Two options may not name the same socket path. */
 static void
 settings_check_distinct(const struct settings *st,
@@ -506,7 +604,7 @@ settings_check_distinct(const struct settings *st,
 		for (j = i + 1; j < SLOT_COUNT; j++) {
 			a = settings_slot_path(st, i);
 			b = settings_slot_path(st, j);
-			if (a == NULL || b == NULL || strcmp(a, b) != 0)
+			if (a == NULL || b == NULL || !settings_same_path(a, b))
 				continue;
 			config_errors_add(errs, xasprintf("%s: %s names the "
 			    "same path as %s (%s): %s", w->at[j] ? w->at[j] :

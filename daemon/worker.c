@@ -15,6 +15,7 @@
 #include "generation.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "scratch.h"
 #include "stack.h"
 #include "worker.h"
@@ -50,6 +51,7 @@ struct worker {
 	struct metrics		 metrics;
 	struct scratch		*scratch;
 	char			*inbuf;
+	struct ratelimit	 rl;		/* limit warnings */
 };
 
 /* Once stopping with nothing left to serve: exit the loop, tell the owner. */
@@ -102,6 +104,7 @@ worker_serve(struct worker *w, const struct handoff *h)
 	cp.inbuf_size = WORKER_READ_SIZE;
 	cp.done = worker_conn_done;
 	cp.arg = w;
+	cp.rl = &w->rl;
 	c = conn_new(&cp);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;

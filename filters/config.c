@@ -45,6 +45,7 @@ struct loader {
 	size_t			 seccap;
 	size_t			 rulecap;	/* of cfg->rules */
 	struct nameset		 names;		/* rule names seen */
+	const int		*cancel;	/* set: stop loading */
 };
 
 /* Keys a rule may give more than once. */
@@ -537,6 +538,12 @@ config_build(struct loader *ld, struct config *cfg)
 	ld->ctx.jit = cfg->jit;
 	for (i = 0; i < ld->nsections; i++) {
 		s = &ld->sections[i];
+		if (ld->cancel != NULL && __atomic_load_n(ld->cancel,
+		    __ATOMIC_RELAXED)) {
+			config_errors_add(ld->ctx.errors, xasprintf("%s: "
+			    "loading cancelled", ld->ctx.path));
+			return;
+		}
 		if (strcmp(s->name, "engine") == 0)
 			continue;
 		if (strcmp(s->name, "daemon") == 0) {
@@ -607,12 +614,24 @@ config_free(struct config *cfg)
 struct config *
 config_load(const char *path, struct config_errors *errs)
 {
+	return (config_load_cancel(path, errs, NULL));
+}
+
+/*
+ * config_load, giving up between two sections as soon as *cancel is set
+ * (by another thread: a shutdown does not wait for a long load).
+ */
+struct config *
+config_load_cancel(const char *path, struct config_errors *errs,
+    const int *cancel)
+{
 	struct loader	 ld;
 	struct config	*cfg;
 	char		*copy, *cause = NULL;
 	size_t		 before = errs->n;
 
 	memset(&ld, 0, sizeof ld);
+	ld.cancel = cancel;
 	cfg = xcalloc(1, sizeof *cfg);
 	cfg->path = xstrdup(path);
 	cfg->max_line = CONFIG_MAX_LINE_DEFAULT;

@@ -56,6 +56,8 @@ struct config {
 };
 
 struct config	*config_load(const char *, struct config_errors *);
+struct config	*config_load_cancel(const char *, struct config_errors *,
+		    const int *);
 void		 config_ref(struct config *);
 void		 config_unref(struct config *);
 void		 config_error(struct config_ctx *, const char *, int,

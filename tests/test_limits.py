@@ -201,7 +201,7 @@ def test_max_connections(tmp_path):
         assert r.returncode != 0 or r.stderr != b""
         r = scrubc(d, b"refused\n")
         assert r.returncode == 1
-        assert b"without a status" in r.stderr
+        assert b"scrubd sent no status" in r.stderr
         held.shutdown(socket.SHUT_WR)
         assert held.recv(100) == b"held"
         held.close()
@@ -219,7 +219,7 @@ def test_refused_peer(tmp_path):
         assert r.stdout == b""
         assert r.returncode != 0 or r.stderr != b""
         r = scrubc(d, b"refused\n")
-        assert r.returncode == 1 and b"without a status" in r.stderr
+        assert r.returncode == 1 and b"scrubd sent no status" in r.stderr
     finally:
         assert d.stop() == 0, d.logtext()
 

@@ -35,6 +35,9 @@ LONG = "/tmp/" + "x" * 110 + ".sock"
     ("metrics = 127.0.0.1:99999\n", "bad port in 127.0.0.1:99999"),
     ("metrics = 127.0.0.1:\n", "bad port"),
     ("metrics = :9100\n", "bad host"),
+    ("metrics = 999.1.1.1:9100\n", "bad host"),
+    ("metrics = -:9100\n", "bad host"),
+    ("metrics = no-such-host.invalid:9100\n", "bad host"),
     ("metrics = ::1:9100\n", "bad host"),
     ("metrics = [127.0.0.1]:9100\n", "bad host"),
     ("metrics = no-colon\n", "metrics must be unix:PATH or HOST:PORT"),
@@ -43,6 +46,8 @@ LONG = "/tmp/" + "x" * 110 + ".sock"
     (f"socket = {LONG}\n", "path too long for a UNIX socket"),
     (f"jsonl_socket = {LONG}\n", "path too long for a UNIX socket"),
     ("socket = relative.sock\n", "socket must be an absolute path"),
+    ("socket = /tmp/\n", "names a directory, not a socket"),
+    ("socket = /etc/passwd\n", "exists and is not a socket"),
     ("socket_mode = 0999\n", "socket_mode must be an octal mode"),
     ("socket_group = no-such-group-here\n", "unknown group"),
     ("allow_uid = no-such-user-here\n", "unknown user"),
@@ -149,3 +154,16 @@ def test_reload_applies_reloadable_keys(tmp_path):
         d.wait_log("end=max_document")
     finally:
         assert d.stop() == 0, d.logtext()
+
+
+def test_one_path_spelled_two_ways(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    for a, b in ((f"{tmp_path}/real/x.sock", f"{tmp_path}//real/x.sock"),
+                 (f"{tmp_path}/real/x.sock", f"{tmp_path}/./real/x.sock"),
+                 (f"{tmp_path}/real/x.sock", f"{tmp_path}/a/../real/x.sock"),
+                 (f"{tmp_path}/real/x.sock", f"{tmp_path}/link/x.sock")):
+        d = Daemon(tmp_path, f"socket = {a}\njsonl_socket = {b}\n")
+        r = check(d)
+        assert r.returncode == 1, (a, b)
+        assert b"names the same path as socket" in r.stderr
