@@ -423,6 +423,18 @@ transcode_encode(struct transcode *tc, const char *p, size_t len)
 }
 
 /*
+ * Is a write nothing but a line ending (the engine writes those on their
+ * own), which GB18030 and GBK write as they are?
+ */
+static int
+transcode_eol(const struct transcode *tc, const char *p, size_t len)
+{
+	return (tc->necarry == 0 && codec_unit(tc->doc) == 1 &&
+	    ((len == 1 && p[0] == '\n') ||
+	    (len == 2 && p[0] == '\r' && p[1] == '\n')));
+}
+
+/*
  * The engine's sink: text in UTF-8 with escapes, written on to the real
  * sink in the output encoding.  Before the encoding is known the engine
  * has had only ASCII, which every candidate writes the same.
@@ -434,8 +446,9 @@ transcode_write(void *arg, const char *p, size_t len)
 
 	if (len == 0)
 		return;
-	if (tc->doc == ENCODING_UTF8 || (tc->out_enc == ENCODING_UTF8 &&
-	    tc->necarry == 0 && memchr(p, 0xed, len) == NULL)) {
+	if (tc->doc == ENCODING_UTF8 || transcode_eol(tc, p, len) ||
+	    (tc->out_enc == ENCODING_UTF8 && tc->necarry == 0 &&
+	    memchr(p, 0xed, len) == NULL)) {
 		tc->out.write(tc->out.arg, p, len);
 		return;
 	}
