@@ -91,8 +91,10 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o
 bench: deps
 	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo $(BUILD)/bench/linecopy
 	bash bench/run.sh $(BUILD)
+	bash bench/encoding.sh $(BUILD)
 
-# libFuzzer targets: the engine, the configuration loader, JSON Lines.
+# libFuzzer targets: the engine, the configuration loader, JSON Lines, the
+# daemon's session, the encoding layer.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = engine config jsonl session transcode
 FUZZ_DIR     = build/fuzz

@@ -380,3 +380,26 @@ def test_daemon_logs_and_counts_encoding(edaemon):
     line = [x for x in edaemon.logtext().splitlines() if "end=ok" in x][-1]
     assert re.search(r"proto=raw end=ok .* duration=\S+ encoding=\S+$",
                      line), line
+
+
+def test_explain_decodes(scrubd, converted):
+    """--explain with an encoding shows what it shows for the UTF-8
+    document: the lines in UTF-8, as the rules see them."""
+    docs, _ = converted
+    for enc in ENCODINGS:
+        for doc, path, _, src, _ in docs[enc][:12]:
+            r = run([scrubd, "-c", str(CONF), "-F", "--explain",
+                     "--encoding", enc, str(path)])
+            assert r.returncode == 0, r.stderr
+            mine = r.stdout.replace(str(path).encode(), b"F")
+            r = run([scrubd, "-c", str(CONF), "-F", "--explain", str(src)])
+            want = r.stdout.replace(str(src).encode(), b"F")
+            read = "utf-16le" if enc == "utf-16" else enc
+            want = want.replace(b" out\ntotals",
+                                f" out (of UTF-8: read as {read})\ntotals"
+                                .encode())
+            if enc == "utf-16":     # the byte order mark UTF-16 added
+                want = re.sub(rb"F: (\d+) bytes in, (\d+) out",
+                              lambda m: b"F: %d bytes in, %d out" % (
+                                  int(m[1]) + 3, int(m[2]) + 3), want)
+            assert mine == want, f"{enc}: {doc}"
