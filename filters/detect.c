@@ -9,8 +9,10 @@
  *     invalid bytes than valid multi-byte sequences), almost all valid as
  *     GB18030 (at most one invalid byte per 16 characters), and at least
  *     half of its two-byte characters lie in the GB2312 area (both bytes
- *     0xA1 or more), where Chinese text lives and Latin text, whose
- *     accented letters stand next to ASCII, does not;
+ *     0xA1 or more), where Chinese text lives, and at least a third of
+ *     its characters follow another one directly (Chinese comes in runs;
+ *     Latin text's accented letters stand next to ASCII, and where two
+ *     do, as Portuguese's "ção", they are one pair alone);
  *  3. anything else is UTF-8: its bytes pass through as they are.
  */
 #include <string.h>
@@ -23,6 +25,7 @@ struct detect_count {
 	size_t	chars;		/* valid multi-byte characters */
 	size_t	bad;		/* bytes that start no valid character */
 	size_t	gb2312;		/* two-byte characters in the GB2312 area */
+	size_t	runs;		/* characters right after another one */
 };
 
 /*
@@ -118,21 +121,25 @@ static void
 detect_gb(const struct gbtab *t, const unsigned char *s, size_t n,
     struct detect_count *c)
 {
-	size_t	i = 0;
+	size_t	i = 0, last = (size_t)-1;	/* where the last one ended */
 
 	while (i < n) {
 		if (s[i] < 0x80) {
 			i++;
 			continue;
 		}
+		if (i == last)
+			c->runs++;
 		if (i + 1 < n && t->dec2[s[i] << 8 | s[i + 1]] != 0) {
 			c->chars++;
 			if (s[i] >= 0xa1 && s[i + 1] >= 0xa1)
 				c->gb2312++;
 			i += 2;
+			last = i;
 		} else if (detect_gb_four(s + i, n - i)) {
 			c->chars++;
 			i += 4;
+			last = i;
 		} else if (n - i < 4 && s[i] >= 0x81 && s[i] <= 0xfe)
 			break;
 		else {
@@ -162,7 +169,7 @@ detect_window(const char *p, size_t n, int cut)
 		return (ENCODING_UTF8);
 	detect_gb(t, s, n, &g);
 	if (u.bad > u.chars && g.bad * 16 <= g.chars && g.gb2312 * 2 >=
-	    g.chars && g.chars > 0)
+	    g.chars && g.runs * 3 >= g.chars && g.chars > 0)
 		return (ENCODING_GB18030);
 	return (ENCODING_UTF8);
 }
