@@ -23,7 +23,7 @@
 /* Room the output of a call needs for len bytes of input. */
 #define CODEC_DECODE_ROOM(len)	(3 * (size_t)(len) + 8)
 #define CODEC_ENCODE_ROOM(len)	(2 * (size_t)(len) + 8)
-#define CODEC_CARRY		4	/* most bytes a call leaves unconsumed */
+#define CODEC_CARRY		4	/* most bytes a call leaves over */
 
 /*
  * Where lines start: for each '\n' decoded, the offsets just past it in

@@ -18,9 +18,9 @@
 
 struct gbtab {
 	uint32_t	 dec1[256];	/* single bytes: UTF-8, 0 if none */
-	uint32_t	 dec2[65536];	/* lead << 8 | trail: UTF-8, 0 if none */
+	uint32_t	 dec2[65536];	/* lead << 8 | trail: UTF-8, or 0 */
 	uint32_t	*dec4;		/* BMP four-byte codes (GB18030 only) */
-	uint32_t	 enc[65536];	/* BMP code point: GB bytes, 0 if none */
+	uint32_t	 enc[65536];	/* BMP code point: GB bytes, or 0 */
 	uint32_t	 supp_cp[GBTAB_NSUPP];
 	uint32_t	 supp_gb[GBTAB_NSUPP];
 	int		 nsupp;

@@ -35,7 +35,7 @@ struct fuzz_run {
 	struct transcode	*tc;
 	int			 mode;		/* 0 whole, 1 pieces, 2 lines */
 	uint32_t		 seed;
-	struct buf		 text;		/* decoded, as the engine saw it */
+	struct buf		 text;		/* decoded: the engine's view */
 	struct buf		 out;
 	enum encoding		 doc;		/* what it was read in */
 	char			 copy[256];
@@ -223,7 +223,7 @@ fuzz_one(enum encoding enc, const uint8_t *data, size_t len, uint32_t seed)
 		abort();	/* auto decided otherwise on other feeds */
 	fuzz_utf8(&whole.text, whole.doc, &utf8);
 	if (!fuzz_same(&cut.out, utf8.data, utf8.len))
-		abort();	/* UTF-8 output is not the text, escapes undone */
+		abort();	/* UTF-8 output: not the text, escapes undone */
 	fuzz_stream(enc, data, len, seed, &cut.out);
 	if (!fuzz_same(&cut.out, data, len))
 		abort();	/* through the engine with no rules */
