@@ -47,6 +47,8 @@ detect_bom(const char *p, size_t n, enum encoding *enc)
 	size_t	i;
 	int	more = 0;
 
+	if (n == 0)
+		return (-1);
 	for (i = 0; i < sizeof boms / sizeof boms[0]; i++) {
 		if (n >= boms[i].len && memcmp(p, boms[i].mark,
 		    boms[i].len) == 0) {

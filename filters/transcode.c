@@ -182,7 +182,8 @@ transcode_decided(struct transcode *tc, enum encoding enc)
 {
 	tc->doc = enc;
 	tc->state = TRANSCODE_KNOWN;
-	transcode_known(tc, tc->hold.data, tc->hold.len);
+	if (tc->hold.len != 0)
+		transcode_known(tc, tc->hold.data, tc->hold.len);
 	buf_reset(&tc->hold);
 }
 
@@ -298,7 +299,7 @@ transcode_end_input(struct transcode *tc)
 
 	if (tc->state == TRANSCODE_START) {
 		transcode_start(tc, 1);
-		if (tc->state == TRANSCODE_ASCII) {
+		if (tc->state == TRANSCODE_ASCII && tc->hold.len != 0) {
 			k = tc->hold.len;
 			memcpy(b, tc->hold.data, k);
 			buf_reset(&tc->hold);
