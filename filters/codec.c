@@ -42,11 +42,15 @@ codec_marks_free(struct codec_marks *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Note a line start: in and out offsets just past a '\n'. */
+/*
+ * Note a line start: in and out offsets just past a '\n'.  Past
+ * CODEC_MARKS_MAX in one call the rest go unnoted (their lines are
+ * encoded again instead of copied: the same bytes, the memory bounded).
+ */
 static void
 codec_mark(struct codec_marks *m, size_t in, size_t out)
 {
-	if (m == NULL)
+	if (m == NULL || m->n == CODEC_MARKS_MAX)
 		return;
 	if (m->n == m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 256;

@@ -24,6 +24,7 @@
 #define CODEC_DECODE_ROOM(len)	(3 * (size_t)(len) + 8)
 #define CODEC_ENCODE_ROOM(len)	(2 * (size_t)(len) + 8)
 #define CODEC_CARRY		4	/* most bytes a call leaves over */
+#define CODEC_MARKS_MAX		8192	/* line starts noted per call */
 
 /*
  * Where lines start: for each '\n' decoded, the offsets just past it in

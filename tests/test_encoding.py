@@ -403,3 +403,19 @@ def test_explain_decodes(scrubd, converted):
                               lambda m: b"F: %d bytes in, %d out" % (
                                   int(m[1]) + 3, int(m[2]) + 3), want)
             assert mine == want, f"{enc}: {doc}"
+
+
+def test_many_short_lines(scrubd, chunkfeed, tmp_path):
+    """More lines in one 64 KiB batch than the layer notes (8192): the rest
+    are encoded again rather than copied, with the same bytes."""
+    doc = "一\n二\r\n".encode("gb18030") * 12000 + "三\n\n\n".encode("gb18030")
+    want = doc[:-2]                    # the blank lines at the end go
+    r = run([scrubd, "-c", str(CONF), "-F", "--encoding", "gb18030"], doc)
+    assert r.stdout == want
+    path = tmp_path / "short.txt"
+    path.write_bytes(doc)
+    r = run([chunkfeed, str(CONF), str(path), "9", "70000", "gb18030"])
+    assert r.stdout == want
+    u16 = b"\xff\xfe" + "a\n".encode("utf-16-le") * 30000
+    r = run([scrubd, "-c", str(CONF), "-F", "--encoding", "auto"], u16)
+    assert r.stdout == u16
