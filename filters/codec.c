@@ -255,8 +255,14 @@ codec_decode_utf16(int be, const char *in, size_t len, int final, char *out,
 			i += 2;
 			if (u == '\n')
 				codec_mark(m, i, o);
+		} else if (u < 0x800) {
+			out[o++] = (char)(0xc0 | u >> 6);
+			out[o++] = (char)(0x80 | (u & 0x3f));
+			i += 2;
 		} else if (u < 0xd800 || u > 0xdfff) {
-			o += codec_put_utf8(out + o, gbtab_utf8(u));
+			out[o++] = (char)(0xe0 | u >> 12);
+			out[o++] = (char)(0x80 | (u >> 6 & 0x3f));
+			out[o++] = (char)(0x80 | (u & 0x3f));
 			i += 2;
 		} else if ((n = codec_utf16_pair(s + i, len - i, be, final,
 		    out + o, &w)) == 0)
@@ -448,6 +454,15 @@ codec_encode_utf16(int be, const char *in, size_t len, int final, char *out,
 	while (i < len) {
 		if (s[i] < 0x80) {
 			o += codec_put_u16(out + o, s[i++], be);
+			continue;
+		}
+		if ((s[i] & 0xf0) == 0xe0 && i + 2 < len &&
+		    CODEC_CONT(s[i + 1]) && CODEC_CONT(s[i + 2]) &&
+		    (cp = (s[i] & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 |
+		    (s[i + 2] & 0x3fu)) >= 0x800 &&
+		    (cp < 0xd800 || cp > 0xdfff)) {
+			o += codec_put_u16(out + o, cp, be);
+			i += 3;
 			continue;
 		}
 		if ((r = codec_utf8_next(s + i, len - i, final, &cp, &n)) < 0)
