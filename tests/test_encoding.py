@@ -419,3 +419,16 @@ def test_many_short_lines(scrubd, chunkfeed, tmp_path):
     u16 = b"\xff\xfe" + "a\n".encode("utf-16-le") * 30000
     r = run([scrubd, "-c", str(CONF), "-F", "--encoding", "auto"], u16)
     assert r.stdout == u16
+
+
+def test_gb18030_bom_kept_and_not_line_one(scrubd):
+    """GB18030's byte order mark (84 31 95 33, U+FEFF) is treated as the
+    UTF-8 one: kept, and not part of line 1."""
+    bom = "\ufeff".encode("gb18030")
+    assert bom == b"\x84\x31\x95\x33"
+    doc = bom + "【哒哒素材库】广告\n\n正文\n".encode("gb18030")
+    r = run([scrubd, "-c", str(CONF), "-F", "--encoding", "gb18030"], doc)
+    assert r.stdout == bom + "正文\n".encode("gb18030")
+    r = run([scrubd, "-c", str(CONF), "-F", "--encoding", "gb18030",
+             "--output-encoding", "utf-8"], doc)
+    assert r.stdout == "\ufeff正文\n".encode()
