@@ -91,10 +91,12 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o
 bench: deps
 	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo $(BUILD)/bench/linecopy
 	bash bench/run.sh $(BUILD)
+	bash bench/encoding.sh $(BUILD)
 
-# libFuzzer targets: the engine, the configuration loader, JSON Lines.
+# libFuzzer targets: the engine, the configuration loader, JSON Lines, the
+# daemon's session, the encoding layer.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = engine config jsonl session
+FUZZ_TARGETS = engine config jsonl session transcode
 FUZZ_DIR     = build/fuzz
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \

@@ -142,13 +142,14 @@ conn_log(const struct conn *c)
 	if (c->end == CONN_END_CLIENT_ERROR)
 		snprintf(detail, sizeof detail, " error=\"%s\"", c->error);
 	log_info("conn id=%llu proto=%s end=%s%s in=%llu out=%llu sent=%llu "
-	    "lines_dropped=%llu duration=%.3fs", (unsigned long long)c->id,
-	    c->kind == STREAM_JSONL ? "jsonl" : "raw", conn_end_name(c->end),
-	    detail, (unsigned long long)c->sess.bytes_in,
+	    "lines_dropped=%llu duration=%.3fs encoding=%s",
+	    (unsigned long long)c->id, c->kind == STREAM_JSONL ? "jsonl" :
+	    "raw", conn_end_name(c->end), detail,
+	    (unsigned long long)c->sess.bytes_in,
 	    (unsigned long long)c->sess.bytes_out,
 	    (unsigned long long)c->sess.bytes_sent,
 	    (unsigned long long)stream_lines_dropped(c->sess.stream),
-	    conn_seconds(c));
+	    conn_seconds(c), encoding_name(stream_encoding(c->sess.stream)));
 }
 
 /*

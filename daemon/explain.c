@@ -2,7 +2,9 @@
  * --explain: instead of the cleaned text, print what the rules did: each
  * line dropped or changed, with its number, the rule and the text (changed
  * lines before and after), then every rule's totals.  What a rule author
- * reads before trusting a new rule with a corpus.
+ * reads before trusting a new rule with a corpus.  A document in another
+ * encoding is decoded first (transcode.c): lines are shown, and bytes
+ * counted, as the rules see them, in UTF-8.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +14,12 @@
 #include "engine.h"
 #include "explain.h"
 #include "oneshot.h"
+#include "transcode.h"
 #include "xmalloc.h"
 
 struct explain {
 	struct engine		*engine;
+	struct transcode	*tc;		/* NULL: documents are UTF-8 */
 	const char		*name;		/* the document */
 	struct rule_stats	*totals;
 };
@@ -68,21 +72,40 @@ explain_feed(void *arg, const char *p, size_t len)
 	engine_feed(arg, p, len);
 }
 
+/* Feed adapter for the encoding layer. */
+static void
+explain_feed_encoded(void *arg, const char *p, size_t len)
+{
+	transcode_feed(arg, p, len);
+}
+
 /* Run one document through the engine with the observer on. */
 static int
 explain_doc(void *arg, int fd, const char *name)
 {
 	struct explain	*x = arg;
 	size_t		 i;
+	int		 rc;
 
 	x->name = name;
 	engine_reset(x->engine);
-	if (oneshot_read(fd, name, explain_feed, x->engine) != 0)
+	if (x->tc != NULL) {
+		transcode_reset(x->tc);
+		rc = oneshot_read(fd, name, explain_feed_encoded, x->tc);
+		if (rc == 0)
+			transcode_end_input(x->tc);
+	} else
+		rc = oneshot_read(fd, name, explain_feed, x->engine);
+	if (rc != 0)
 		return (-1);
 	engine_finish(x->engine);
-	printf("%s: %llu bytes in, %llu out\n", name,
+	printf("%s: %llu bytes in, %llu out", name,
 	    (unsigned long long)engine_bytes_in(x->engine),
 	    (unsigned long long)engine_bytes_out(x->engine));
+	if (x->tc != NULL)
+		printf(" (of UTF-8: read as %s)",
+		    encoding_name(transcode_encoding(x->tc)));
+	printf("\n");
 	for (i = 0; i < engine_nstages(x->engine); i++)
 		rule_stats_add(&x->totals[i], engine_stats(x->engine, i));
 	return (0);
@@ -109,15 +132,22 @@ int
 explain_run(const struct config *cfg, char **files, int nfiles)
 {
 	struct explain	x;
-	struct sink	sink = { explain_sink, NULL };
+	struct sink	sink = { explain_sink, NULL }, text;
 	int		rc;
 
 	memset(&x, 0, sizeof x);
 	x.totals = xcalloc(cfg->nrules + 1, sizeof *x.totals);
 	x.engine = engine_new(cfg, &sink, NULL);
 	engine_observe(x.engine, explain_event, &x);
+	if (cfg->encoding != ENCODING_UTF8) {
+		x.tc = transcode_new(cfg->encoding, ENCODING_SAME, &sink);
+		text.write = explain_feed;
+		text.arg = x.engine;
+		transcode_attach(x.tc, &text);
+	}
 	rc = oneshot_each(files, nfiles, explain_doc, &x);
 	explain_totals(cfg, x.totals);
+	transcode_free(x.tc);
 	engine_free(x.engine);
 	free(x.totals);
 	return (rc);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "config.h"
+#include "encoding.h"
 #include "explain.h"
 #include "generation.h"
 #include "log.h"
@@ -24,6 +26,10 @@ usage(FILE *f)
 	    "       scrubd [-v] [-c FILE] -F [-j] [FILE...]\n"
 	    "                                  clean files or stdin to "
 	    "stdout\n"
+	    "       scrubd [-v] [-c FILE] -F [--encoding NAME] "
+	    "[--output-encoding NAME] [FILE...]\n"
+	    "                                  the same, documents in "
+	    "another encoding\n"
 	    "       scrubd [-c FILE] -F --explain [FILE...]\n"
 	    "                                  show what each rule removes\n"
 	    "       scrubd [-c FILE] -t\n"
@@ -41,6 +47,12 @@ usage(FILE *f)
 	    "  -F         one-shot mode: each FILE (or stdin) is one "
 	    "document\n"
 	    "  -j         with -F: the input is JSON Lines, text in a field\n"
+	    "  --encoding NAME  with -F: the documents' encoding (utf-8, "
+	    "gb18030,\n"
+	    "             gbk, utf-16, utf-16le, utf-16be, auto) instead of "
+	    "[engine]\n"
+	    "  --output-encoding NAME  with -F: same (the document's own) "
+	    "or utf-8\n"
 	    "  -t         check the configuration, print 'configuration OK'\n"
 	    "  -v         verbose (debug) logging\n"
 	    "  -h         this help\n"
@@ -72,7 +84,12 @@ struct options {
 	int				 jsonl;
 	int				 explain;
 	int				 verbose;
+	const char			*encoding;	/* --encoding */
+	const char			*output_encoding;
 };
+
+#define OPT_ENCODING		256
+#define OPT_OUTPUT_ENCODING	257
 
 /* Take one option; -h, -V and unknown options exit. */
 static void
@@ -84,6 +101,12 @@ options_set(struct options *o, int ch)
 		break;
 	case 'E':
 		o->explain = 1;
+		break;
+	case OPT_ENCODING:
+		o->encoding = optarg;
+		break;
+	case OPT_OUTPUT_ENCODING:
+		o->output_encoding = optarg;
 		break;
 	case 'F':
 		o->oneshot = 1;
@@ -118,6 +141,8 @@ options_set(struct options *o, int ch)
 	}
 }
 
+static void	options_encoding(const struct options *);
+
 /* Parse the options; returns the index of the first operand. */
 static int
 options_parse(struct options *o, int argc, char **argv)
@@ -126,6 +151,9 @@ options_parse(struct options *o, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "explain", no_argument, NULL, 'E' },
+		{ "encoding", required_argument, NULL, OPT_ENCODING },
+		{ "output-encoding", required_argument, NULL,
+		    OPT_OUTPUT_ENCODING },
 		{ NULL, 0, NULL, 0 }
 	};
 	int				ch;
@@ -141,7 +169,57 @@ options_parse(struct options *o, int argc, char **argv)
 		usage(stderr);
 		exit(2);
 	}
+	options_encoding(o);
 	return (optind);
+}
+
+/*
+ * Check --encoding and --output-encoding: one-shot raw documents only
+ * (JSON Lines is UTF-8), and known names; otherwise a usage error.
+ */
+static void
+options_encoding(const struct options *o)
+{
+	enum encoding	enc;
+
+	if (o->encoding == NULL && o->output_encoding == NULL)
+		return;
+	if (!o->oneshot || o->jsonl) {
+		fprintf(stderr, "scrubd: --encoding and --output-encoding "
+		    "are for -F with raw documents (JSON Lines is always "
+		    "UTF-8)\n");
+		exit(2);
+	}
+	if (o->encoding != NULL && encoding_parse(o->encoding, &enc) != 0) {
+		fprintf(stderr, "scrubd: unknown encoding %s (known: %s)\n",
+		    o->encoding, encoding_names());
+		exit(2);
+	}
+	if (o->output_encoding != NULL &&
+	    encoding_parse_output(o->output_encoding, &enc) != 0) {
+		fprintf(stderr, "scrubd: unknown output encoding %s (known: "
+		    "same, utf-8)\n", o->output_encoding);
+		exit(2);
+	}
+}
+
+/* Let the command line's encodings override [engine]'s; exit 1 if bad. */
+static void
+options_apply_encoding(const struct options *o, struct config *cfg)
+{
+	char	*cause = NULL;
+
+	if (o->encoding != NULL)
+		encoding_parse(o->encoding, &cfg->encoding);
+	if (o->output_encoding != NULL)
+		encoding_parse_output(o->output_encoding,
+		    &cfg->output_encoding);
+	if (codec_init(cfg->encoding, &cause) != 0) {
+		fprintf(stderr, "scrubd: encoding %s: %s\n",
+		    encoding_name(cfg->encoding), cause);
+		free(cause);
+		exit(1);
+	}
 }
 
 /* A one-shot run (-F, --explain) and its exit status. */
@@ -184,6 +262,7 @@ main(int argc, char **argv)
 	}
 	if (!o.oneshot)
 		return (server_run(o.path, &o.ov, g));
+	options_apply_encoding(&o, g->cfg);
 	j.o = &o;
 	j.cfg = g->cfg;
 	j.files = argv + first;

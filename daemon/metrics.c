@@ -189,6 +189,7 @@ metrics_document(struct metrics *m, const struct stream *st,
 
 	pthread_mutex_lock(&m->lock);
 	m->documents += stream_documents(st);
+	m->encodings[stream_encoding(st)] += stream_documents(st);
 	m->bytes_in += in;
 	m->bytes_out += out;
 	if (end != CONN_END_OK)
@@ -218,6 +219,8 @@ metrics_add(struct metrics *t, struct metrics *m)
 	t->accept_errors += m->accept_errors;
 	for (i = 0; i < CONN_END_COUNT; i++)
 		t->ends[i] += m->ends[i];
+	for (i = 0; i < ENCODING_NDOC; i++)
+		t->encodings[i] += m->encodings[i];
 	for (i = 0; i < METRICS_NBUCKETS; i++)
 		t->buckets[i] += m->buckets[i];
 	t->count += m->count;
@@ -336,6 +339,22 @@ metrics_errors(struct buf *b, const struct metrics *t)
 	    (unsigned long long)t->accept_errors);
 }
 
+/* Print the documents by the encoding they were read in. */
+static void
+metrics_encodings(struct buf *b, const struct metrics *t)
+{
+	int	i;
+
+	metrics_printf(b, "# HELP scrubd_documents_encoding_total Documents "
+	    "by the encoding they were read in (given or detected; JSON "
+	    "Lines records are utf-8).\n# TYPE "
+	    "scrubd_documents_encoding_total counter\n");
+	for (i = 0; i < ENCODING_NDOC; i++)
+		metrics_printf(b, "scrubd_documents_encoding_total"
+		    "{encoding=\"%s\"} %llu\n", encoding_name((enum encoding)i),
+		    (unsigned long long)t->encodings[i]);
+}
+
 /* Sum every thread's counters and print them all into b. */
 void
 metrics_render(const struct metrics_view *v, struct buf *b)
@@ -348,6 +367,7 @@ metrics_render(const struct metrics_view *v, struct buf *b)
 		metrics_add(&t, v->threads[i]);
 	metrics_one(b, "scrubd_documents_total", "counter", "Documents "
 	    "cleaned: raw connections and JSON Lines records.", t.documents);
+	metrics_encodings(b, &t);
 	metrics_one(b, "scrubd_bytes_in_total", "counter", "Bytes read from "
 	    "clients.", t.bytes_in);
 	metrics_one(b, "scrubd_bytes_out_total", "counter", "Cleaned bytes "

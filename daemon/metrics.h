@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "conn_end.h"
+#include "encoding.h"
 
 struct buf;
 struct stream;
@@ -43,6 +44,7 @@ struct metrics {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 ends[CONN_END_COUNT];
+	uint64_t		 encodings[ENCODING_NDOC]; /* documents by */
 	uint64_t		 accept_errors;
 	uint64_t		 buckets[METRICS_NBUCKETS];
 	uint64_t		 count;

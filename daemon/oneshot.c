@@ -150,8 +150,12 @@ oneshot_doc_clean(void *arg, int fd, const char *name)
 		return (1);
 	st = stream_new(o->cfg, &sink, o->jsonl ? STREAM_JSONL : STREAM_RAW,
 	    NULL);
-	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, st)) == 0)
+	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, st)) == 0) {
 		stream_finish(st);
+		if (!o->jsonl)
+			log_debug("%s: read as %s", name,
+			    encoding_name(stream_encoding(st)));
+	}
 	stream_free(st);
 	return (rc);
 }

@@ -20,6 +20,7 @@
 
 #include <ini.h>
 
+#include "codec.h"
 #include "config.h"
 #include "filter.h"
 #include "nameset.h"
@@ -307,6 +308,32 @@ config_check_repeats(const struct cfgkey *keys, size_t n,
 	nameset_free(&seen);
 }
 
+/* Take [engine] encoding or output_encoding; the converter must exist. */
+static int
+config_engine_encoding(struct config *cfg, const struct cfgkey *k,
+    char **cause)
+{
+	char	*why = NULL;
+
+	if (strcmp(k->key, "output_encoding") == 0) {
+		if (encoding_parse_output(k->value, &cfg->output_encoding) == 0)
+			return (0);
+		*cause = xasprintf("unknown output_encoding %s (known: same, "
+		    "utf-8)", k->value);
+		return (-1);
+	}
+	if (encoding_parse(k->value, &cfg->encoding) != 0) {
+		*cause = xasprintf("unknown encoding %s (known: %s)", k->value,
+		    encoding_names());
+		return (-1);
+	}
+	if (codec_init(cfg->encoding, &why) == 0)
+		return (0);
+	*cause = xasprintf("encoding %s: %s", k->value, why);
+	free(why);
+	return (-1);
+}
+
 /* Take one key of an [engine] section. */
 static int
 config_engine_key(struct config *cfg, const struct cfgkey *k, char **cause)
@@ -319,6 +346,9 @@ config_engine_key(struct config *cfg, const struct cfgkey *k, char **cause)
 		*cause = xasprintf("jit must be yes or no");
 		return (-1);
 	}
+	if (strcmp(k->key, "encoding") == 0 ||
+	    strcmp(k->key, "output_encoding") == 0)
+		return (config_engine_encoding(cfg, k, cause));
 	if (strcmp(k->key, "max_line") != 0) {
 		*cause = xasprintf("unknown key %s in [engine]", k->key);
 		return (-1);
@@ -636,6 +666,8 @@ config_load_cancel(const char *path, struct config_errors *errs,
 	cfg->path = xstrdup(path);
 	cfg->max_line = CONFIG_MAX_LINE_DEFAULT;
 	cfg->jit = 1;
+	cfg->encoding = ENCODING_UTF8;
+	cfg->output_encoding = ENCODING_SAME;
 	cfg->jsonl.text_field = xstrdup("text");
 	cfg->jsonl.stats_field = xstrdup("scrubd");
 	cfg->jsonl.max_record = JSONL_MAX_RECORD_DEFAULT;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "encoding.h"
 #include "filter.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/scrubd/scrubd.conf"
@@ -49,6 +50,8 @@ struct config {
 	size_t		 nrules;
 	size_t		 max_line;
 	int		 jit;		/* [engine] jit, default yes */
+	enum encoding	 encoding;	/* [engine] encoding of raw documents */
+	enum encoding	 output_encoding; /* SAME or UTF8 */
 	struct jsonl_conf jsonl;
 	struct cfgkey	*daemon;	/* [daemon] keys, for daemon/ */
 	size_t		 ndaemon;

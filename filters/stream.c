@@ -1,17 +1,48 @@
-/* A raw document (the engine) or JSON Lines (jsonl) behind one interface. */
+/*
+ * A raw document (the engine) or JSON Lines (jsonl) behind one interface.
+ * A raw document in another encoding than UTF-8 goes through the encoding
+ * layer (transcode.c) on its way in and out of the engine; JSON Lines is
+ * always UTF-8 (RFC 8259), whatever [engine] encoding says.
+ */
 #include <stdlib.h>
 
+#include "config.h"
 #include "engine.h"
 #include "filter.h"
 #include "jsonl.h"
 #include "stream.h"
+#include "transcode.h"
 #include "xmalloc.h"
 
 struct stream {
 	enum stream_kind	 kind;
 	struct engine		*engine;
 	struct jsonl		*jsonl;
+	struct transcode	*tc;	/* NULL: the bytes are UTF-8 */
 };
+
+/* The encoding layer's decoded text goes to the engine. */
+static void
+stream_text(void *arg, const char *p, size_t len)
+{
+	engine_feed(arg, p, len);
+}
+
+/* Start a raw document behind the encoding layer. */
+static void
+stream_new_transcoded(struct stream *s, const struct config *cfg,
+    const struct sink *sink, struct scratch *sc)
+{
+	struct sink	esink, text;
+
+	s->tc = transcode_new(cfg->encoding, cfg->output_encoding, sink);
+	esink.write = transcode_write;
+	esink.arg = s->tc;
+	s->engine = engine_new(cfg, &esink, sc);
+	text.write = stream_text;
+	text.arg = s->engine;
+	transcode_attach(s->tc, &text);
+}
 
 /* Start a stream of the given kind writing to sink (sc: see engine_new). */
 struct stream *
@@ -24,6 +55,8 @@ stream_new(const struct config *cfg, const struct sink *sink,
 	s->kind = kind;
 	if (kind == STREAM_JSONL)
 		s->jsonl = jsonl_new(cfg, sink, sc);
+	else if (cfg->encoding != ENCODING_UTF8)
+		stream_new_transcoded(s, cfg, sink, sc);
 	else
 		s->engine = engine_new(cfg, sink, sc);
 	return (s);
@@ -35,6 +68,8 @@ stream_feed(struct stream *s, const char *p, size_t len)
 {
 	if (s->kind == STREAM_JSONL)
 		jsonl_feed(s->jsonl, p, len);
+	else if (s->tc != NULL)
+		transcode_feed(s->tc, p, len);
 	else
 		engine_feed(s->engine, p, len);
 }
@@ -45,8 +80,19 @@ stream_finish(struct stream *s)
 {
 	if (s->kind == STREAM_JSONL)
 		jsonl_finish(s->jsonl);
-	else
+	else if (s->tc != NULL) {
+		transcode_end_input(s->tc);
 		engine_finish(s->engine);
+		transcode_end_output(s->tc);
+	} else
+		engine_finish(s->engine);
+}
+
+/* The encoding the document was read in (JSON Lines: UTF-8). */
+enum encoding
+stream_encoding(const struct stream *s)
+{
+	return (s->tc != NULL ? transcode_encoding(s->tc) : ENCODING_UTF8);
 }
 
 /* The engine whose rules this stream runs. */
@@ -106,5 +152,6 @@ stream_free(struct stream *s)
 		return;
 	jsonl_free(s->jsonl);
 	engine_free(s->engine);
+	transcode_free(s->tc);
 	free(s);
 }

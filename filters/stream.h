@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "encoding.h"
+
 struct config;
 struct rule_stats;
 struct sink;
@@ -23,5 +25,6 @@ const char	*stream_rule_name(const struct stream *, size_t);
 const struct rule_stats *stream_rule_stats(const struct stream *, size_t);
 uint64_t	 stream_documents(const struct stream *);
 uint64_t	 stream_lines_dropped(const struct stream *);
+enum encoding	 stream_encoding(const struct stream *);
 
 #endif
