@@ -100,6 +100,7 @@ FUZZ_TARGETS = engine config jsonl session transcode
 FUZZ_DIR     = build/fuzz
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \
+	       -fno-sanitize-recover=all \
 	       -Ifilters -Idaemon -DSCRUBD_ROOT='"$(CURDIR)"' \
 	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_OBJ     = $(ENGINE_SRC:%.c=$(FUZZ_DIR)/%.o)

@@ -119,7 +119,7 @@ session_abandon(struct session *s)
 size_t
 session_pending(const struct session *s, const char **p)
 {
-	*p = s->out.data + s->out_off;
+	*p = s->out.data != NULL ? s->out.data + s->out_off : "";
 	return (s->out.len - s->out_off);
 }
 

@@ -375,7 +375,7 @@ replace_end(struct stage *st, const struct replace_run *run)
 	struct replace_conf	*c = st->rule->conf;
 	struct replace_state	*s = st->state;
 	const struct line	*l = run->l;
-	const char		*p = run->s + run->start;
+	const char		*p = run->len != 0 ? run->s + run->start : run->s;
 	size_t			 len = run->len - run->start;
 
 	if (run->matched) {
