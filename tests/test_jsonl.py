@@ -117,10 +117,11 @@ def test_text_field_and_stats(scrubd, tmp_path):
     st = obj["_clean"]
     assert st["bytes_out"] == len("xy\nz".encode())
     assert st["rules"]["paywall"] == {"matches": 1, "lines_dropped": 0,
-                                      "bytes_removed": 11}
+                                      "bytes_removed": 11, "bytes_added": 0}
     assert st["rules"]["ads"]["lines_dropped"] == 1
     assert st["rules"]["brand-token"]["bytes_removed"] == 9
-    removed = sum(x["bytes_removed"] for x in st["rules"].values())
+    removed = sum(x["bytes_removed"] - x["bytes_added"]
+                  for x in st["rules"].values())
     assert st["bytes_in"] - st["bytes_out"] == removed
 
 
