@@ -209,6 +209,17 @@ jsonl_within(const struct jsonl *j, const char *p, size_t len)
 	    0x80));
 }
 
+/* Is p[0, len) ASCII (so valid UTF-8 whatever comes before or after)? */
+static int
+jsonl_ascii(const char *p, size_t len)
+{
+	unsigned char	or = 0;
+
+	while (len-- > 0)
+		or |= (unsigned char)*p++;
+	return (or < 0x80);
+}
+
 /*
  * Output cleaned text, which may be cut anywhere: a character split
  * between two writes is joined; invalid UTF-8 (only a rule can make it:
@@ -219,6 +230,10 @@ jsonl_text(struct jsonl *j, const char *p, size_t len)
 {
 	size_t	k;
 
+	if (j->npend == 0 && len <= 8 && jsonl_ascii(p, len)) {
+		jsonl_escape(j, p, len);	/* line endings, mostly */
+		return;
+	}
 	if (j->npend == 0 && jsonl_within(j, p, len)) {
 		if (j->plain && memchr(p, '\n', len) == NULL)
 			jsonl_put(j, p, len);
@@ -268,6 +283,10 @@ jsonl_cleaned(void *arg, const char *p, size_t len)
 
 	if (len == 0)
 		return;
+	if (j->changed && len == 1 && *p == '\n' && j->npend == 0) {
+		jsonl_put(j, "\\n", 2);	/* the usual line ending */
+		return;
+	}
 	if (!j->changed) {
 		if (len <= j->olen - j->same && (p == j->orig + j->same ||
 		    memcmp(p, j->orig + j->same, len) == 0)) {
