@@ -153,8 +153,8 @@ static void
 jsonl_replace(struct jsonl *j)
 {
 	if (!j->warned) {
-		log_warnx("JSON Lines line %llu: invalid UTF-8 in cleaned text "
-		    "written as U+FFFD (a rule's replacement?)",
+		log_warnx("JSON Lines line %llu: invalid UTF-8 (from a rule or "
+		    "the configuration) written as U+FFFD",
 		    (unsigned long long)j->lineno);
 		j->warned = 1;
 	}
@@ -249,8 +249,16 @@ jsonl_text(struct jsonl *j, const char *p, size_t len)
 			len -= k;
 		}
 	}
-	for (; len > 0; p++, len--) {
-		j->pend[j->npend++] = *p;
+	while (len > 0) {
+		if (j->npend == 0) {
+			k = utf8_prefix(p, len);	/* what is right, at once */
+			jsonl_escape(j, p, k);
+			p += k;
+			if ((len -= k) == 0)
+				break;
+		}
+		j->pend[j->npend++] = *p++;
+		len--;
 		jsonl_settle(j);
 	}
 }

@@ -123,6 +123,19 @@ test_error_rows(void **state)
 	    "\"line\":5}\n");
 }
 
+/* A rule that cuts a character in two: JSON gets U+FFFD, never raw bytes. */
+static void
+test_rule_breaks_utf8(void **state)
+{
+	(void)state;
+	EXPECT_CONF("[filter:c]\ntype = replace\npattern = ^\\C\n",
+	    "{\"text\":\"\\u00e9a\\n\\u00e9\\u00e9\"}\n",
+	    "{\"text\":\"\xef\xbf\xbd" "a\\n\xef\xbf\xbd\xc3\xa9\"}\n");
+	EXPECT_CONF("[filter:r]\ntype = replace\npattern = x\n"
+	    "replacement = \xff\xe4\n", "{\"text\":\"axb\"}\n",
+	    "{\"text\":\"a\xef\xbf\xbd\xef\xbf\xbd" "b\"}\n");
+}
+
 int
 main(void)
 {
@@ -132,6 +145,7 @@ main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_max_record),
 		cmocka_unit_test(test_error_rows),
+		cmocka_unit_test(test_rule_breaks_utf8),
 	};
 
 	return (cmocka_run_group_tests_name("jsonl", tests, NULL, NULL));

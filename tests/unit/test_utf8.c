@@ -52,6 +52,9 @@ static void
 test_exhaustive(void **state)
 {
 	static const size_t	 offs[] = { 0, 13, 29, 30, 31, 32, 45, 61 };
+	static const char	 text[] = "\xe4\xb8\xad\xe6\x96\x87 text "
+	    "\xf0\x9f\x98\x80 and more \xc3\xa9\xc3\xa9 to fill eighty bytes "
+	    "of text \xe4\xb8\xad\xe6\x96\x87";
 	char			 b[80];
 	size_t			 o, i;
 	unsigned		 x;
@@ -75,10 +78,8 @@ test_exhaustive(void **state)
 			check(b, 64);
 		}
 	}
-	for (i = 0; i < sizeof b; i++)		/* every length */
-		check("\xe4\xb8\xad\xe6\x96\x87 text \xf0\x9f\x98\x80 and more "
-		    "\xc3\xa9\xc3\xa9 to fill eighty bytes of text \xe4\xb8\xad"
-		    "\xe6\x96\x87", i);
+	for (i = 0; i <= strlen(text); i++)	/* every length */
+		check(text, i);
 }
 
 /* Random mixtures of characters, broken ones and ASCII. */
