@@ -1,8 +1,9 @@
 /*
  * JSON strings.  A string is scanned for the bytes that end a plain run
- * ('"', '\\' and control characters), 16 at a time with SSE2 where the
- * compiler has it; escapes are checked as RFC 8259 and jansson define them
- * (\uXXXX surrogates only in pairs) and decoded to UTF-8 on request.
+ * ('"', '\\' and control characters), 64, 32 or 16 at a time with AVX-512,
+ * AVX2 or SSE2 where the CPU has them; escapes are checked as RFC 8259 and
+ * jansson define them (\uXXXX surrogates only in pairs) and decoded to
+ * UTF-8 on request.  UTF-8 itself is checked for the whole record first.
  */
 #include <stdint.h>
 #include <string.h>
@@ -49,6 +50,30 @@ jstr_plain_avx2(const unsigned char *p, size_t len)
 }
 #endif
 
+#ifdef JSTR_AVX2
+/* jstr_plain() 64 bytes at a time, while 64 are left. */
+static __attribute__((target("avx512bw"))) size_t
+jstr_plain_avx512(const unsigned char *p, size_t len)
+{
+	const __m512i	q = _mm512_set1_epi8('"');
+	const __m512i	bs = _mm512_set1_epi8('\\');
+	const __m512i	ctl = _mm512_set1_epi8(0x20);
+	__m512i		x;
+	uint64_t	mask;
+	size_t		i;
+
+	for (i = 0; len - i >= 64; i += 64) {
+		x = _mm512_loadu_si512((const void *)(p + i));
+		mask = _mm512_cmpeq_epi8_mask(x, q) |
+		    _mm512_cmpeq_epi8_mask(x, bs) |
+		    _mm512_cmplt_epu8_mask(x, ctl);
+		if (mask != 0)
+			return (i + (size_t)__builtin_ctzll(mask));
+	}
+	return (i);
+}
+#endif
+
 #ifdef __SSE2__
 /* jstr_plain() 16 bytes at a time, while 16 are left. */
 static size_t
@@ -81,8 +106,11 @@ jstr_plain(const char *s, size_t len)
 	size_t			 i = 0;
 
 #ifdef JSTR_AVX2
-	if (len >= 32 && __builtin_cpu_supports("avx2") &&
-	    len - (i = jstr_plain_avx2(p, len)) >= 32)
+	if (len >= 64 && __builtin_cpu_supports("avx512bw") &&
+	    len - (i = jstr_plain_avx512(p, len)) >= 64)
+		return (i);
+	if (len - i >= 32 && __builtin_cpu_supports("avx2") &&
+	    len - (i += jstr_plain_avx2(p + i, len - i)) >= 32)
 		return (i);
 #endif
 #ifdef __SSE2__

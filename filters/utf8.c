@@ -1,9 +1,10 @@
 /*
  * UTF-8 validation.  utf8_valid() checks a whole buffer: on x86-64 CPUs
- * with AVX2, 32 bytes at a time by looking up the high and low nibbles of
- * each pair of neighbouring bytes in small tables (the method of Keiser and
- * Lemire, "Validating UTF-8 in less than one instruction per byte"); else,
- * and for the tests to compare against, one character at a time.
+ * with AVX-512 or AVX2, 64 or 32 bytes at a time by looking up the high
+ * and low nibbles of each pair of neighbouring bytes in small tables (the
+ * method of Keiser and Lemire, "Validating UTF-8 in less than one
+ * instruction per byte"); else, and for the tests to compare against, one
+ * character at a time.
  */
 #include <stdint.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "utf8.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define UTF8_AVX2
+#define UTF8_SIMD
 #include <immintrin.h>
 #endif
 
@@ -94,7 +95,7 @@ utf8_valid_scalar(const char *s, size_t len)
 	return (utf8_prefix(s, len) == len);
 }
 
-#ifdef UTF8_AVX2
+#ifdef UTF8_SIMD
 #define UTF8_TARGET	__attribute__((target("avx2")))
 
 /* What can be wrong with a pair of bytes (the one before, this one). */
@@ -225,13 +226,94 @@ utf8_valid_avx2(const char *s, size_t len)
 	err = _mm256_or_si256(err, inc);
 	return (_mm256_testz_si256(err, err));
 }
+
+#define UTF8_TARGET512	__attribute__((target("avx512bw")))
+
+/* An AVX2 table or mask made 64 bytes wide: lane by lane, or zero-extended. */
+#define UTF8_WIDE(t)	_mm512_broadcast_i32x4(_mm256_castsi256_si128(t))
+
+/* The same check 64 bytes at a time, the last ones by a masked load. */
+static UTF8_TARGET512 int
+utf8_valid_avx512(const char *s, size_t len)
+{
+	struct utf8_consts	k;
+	__m512i			b1h, b1l, b2h, nib, max, in, prev, err, inc;
+	__m512i			t, p1, p2, p3, sc, must;
+	size_t			i;
+
+	utf8_consts(&k);
+	b1h = UTF8_WIDE(k.b1h);
+	b1l = UTF8_WIDE(k.b1l);
+	b2h = UTF8_WIDE(k.b2h);
+	nib = _mm512_set1_epi8(0x0f);
+	max = _mm512_inserti64x4(_mm512_set1_epi8(-1), k.max, 1);
+	prev = err = inc = _mm512_setzero_si512();
+	for (i = 0; i < len; i += 64) {
+		in = len - i >= 64 ? _mm512_loadu_si512((const void *)(s + i)) :
+		    _mm512_maskz_loadu_epi8((__mmask64)((1ULL << (len - i)) -
+		    1), s + i);
+		if (_mm512_movepi8_mask(in) == 0) {
+			err = _mm512_or_si512(err, inc);
+			inc = _mm512_setzero_si512();
+			prev = in;
+			continue;
+		}
+		t = _mm512_alignr_epi64(in, prev, 6);	/* prev's last lane */
+		p1 = _mm512_alignr_epi8(in, t, 15);
+		p2 = _mm512_alignr_epi8(in, t, 14);
+		p3 = _mm512_alignr_epi8(in, t, 13);
+		sc = _mm512_and_si512(_mm512_and_si512(
+		    _mm512_shuffle_epi8(b1h, _mm512_and_si512(
+		    _mm512_srli_epi16(p1, 4), nib)),
+		    _mm512_shuffle_epi8(b1l, _mm512_and_si512(p1, nib))),
+		    _mm512_shuffle_epi8(b2h, _mm512_and_si512(
+		    _mm512_srli_epi16(in, 4), nib)));
+		must = _mm512_and_si512(_mm512_or_si512(
+		    _mm512_subs_epu8(p2, UTF8_WIDE(k.third)),
+		    _mm512_subs_epu8(p3, UTF8_WIDE(k.fourth))), UTF8_WIDE(k.high));
+		err = _mm512_or_si512(err, _mm512_xor_si512(must, sc));
+		inc = _mm512_subs_epu8(in, max);
+		prev = in;
+	}
+	err = _mm512_or_si512(err, inc);
+	return (_mm512_test_epi8_mask(err, err) == 0);
+}
 #endif
+
+/*
+ * Is s[0, len) valid UTF-8, checked the given way?  -1 if this CPU (or
+ * compiler) cannot; for the tests, which compare every way with the
+ * scalar one.
+ */
+int
+utf8_valid_with(const char *s, size_t len, enum utf8_impl impl)
+{
+	switch (impl) {
+	case UTF8_SCALAR:
+		return (utf8_valid_scalar(s, len));
+#ifdef UTF8_SIMD
+	case UTF8_AVX2:
+		if (__builtin_cpu_supports("avx2"))
+			return (utf8_valid_avx2(s, len));
+		break;
+	case UTF8_AVX512:
+		if (__builtin_cpu_supports("avx512bw"))
+			return (utf8_valid_avx512(s, len));
+		break;
+#endif
+	default:
+		break;
+	}
+	return (-1);
+}
 
 /* Is s[0, len) valid UTF-8 (complete characters only)? */
 int
 utf8_valid(const char *s, size_t len)
 {
-#ifdef UTF8_AVX2
+#ifdef UTF8_SIMD
+	if (len >= 16 && __builtin_cpu_supports("avx512bw"))
+		return (utf8_valid_avx512(s, len));
 	if (len >= 16 && __builtin_cpu_supports("avx2"))
 		return (utf8_valid_avx2(s, len));
 #endif

@@ -172,6 +172,33 @@ test_equals_escape(void **state)
 	    38), 37);
 }
 
+/* jstr_plain() finds the first special byte wherever it is, however long. */
+static void
+test_plain_everywhere(void **state)
+{
+	static const char	 specials[] = { '"', '\\', 0, '\n', 0x1f };
+	char			 b[300];
+	size_t			 len, at, k;
+
+	(void)state;
+	memset(b, 'a', sizeof b);
+	for (len = 0; len < sizeof b; len++) {
+		assert_int_equal(jstr_plain(b, len), len);
+		for (at = 0; at < len; at += 1 + at / 8) {
+			for (k = 0; k < sizeof specials; k++) {
+				b[at] = specials[k];
+				if (jstr_plain(b, len) != at)
+					fail_msg("len %zu, special %d at %zu: %zu",
+					    len, specials[k], at,
+					    jstr_plain(b, len));
+			}
+			b[at] = (char)(at % 2 ? 0x20 : 0xff);	/* not special */
+			assert_int_equal(jstr_plain(b, len), len);
+			b[at] = 'a';
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -181,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_equals_escape),
+		cmocka_unit_test(test_plain_everywhere),
 	};
 
 	return (cmocka_run_group_tests_name("jparse", tests, NULL, NULL));

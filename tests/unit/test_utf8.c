@@ -33,15 +33,33 @@ test_char_classes(void **state)
 	}
 }
 
-/* Check a buffer both ways; they must agree. */
+/* Check a buffer every way this CPU can; they must agree. */
 static void
 check(const char *p, size_t len)
 {
-	int	fast = utf8_valid(p, len), slow = utf8_valid_scalar(p, len);
+	int	slow = utf8_valid_scalar(p, len), fast, impl;
 
-	if (fast != slow)
+	if ((fast = utf8_valid(p, len)) != slow)
 		fail_msg("utf8_valid %d, scalar %d, length %zu", fast, slow,
 		    len);
+	for (impl = UTF8_AVX2; impl <= UTF8_AVX512; impl++) {
+		fast = utf8_valid_with(p, len, impl);
+		if (fast != -1 && fast != slow)
+			fail_msg("way %d: %d, scalar %d, length %zu", impl, fast,
+			    slow, len);
+	}
+}
+
+/* Which ways this CPU checks with (the others are skipped). */
+static void
+test_ways(void **state)
+{
+	int	impl;
+
+	(void)state;
+	for (impl = UTF8_SCALAR; impl <= UTF8_AVX512; impl++)
+		print_message("utf8: way %d %s\n", impl,
+		    utf8_valid_with("a", 1, impl) == -1 ? "not here" : "tested");
 }
 
 /*
@@ -51,11 +69,12 @@ check(const char *p, size_t len)
 static void
 test_exhaustive(void **state)
 {
-	static const size_t	 offs[] = { 0, 13, 29, 30, 31, 32, 45, 61 };
+	static const size_t	 offs[] = { 0, 13, 29, 30, 31, 32, 45, 61, 62, 63,
+				    64, 93, 125 };
 	static const char	 text[] = "\xe4\xb8\xad\xe6\x96\x87 text "
 	    "\xf0\x9f\x98\x80 and more \xc3\xa9\xc3\xa9 to fill eighty bytes "
 	    "of text \xe4\xb8\xad\xe6\x96\x87";
-	char			 b[80];
+	char			 b[140];
 	size_t			 o, i;
 	unsigned		 x;
 
@@ -69,13 +88,13 @@ test_exhaustive(void **state)
 			check(b, sizeof b);
 		}
 	}
-	for (o = 3; o < 6; o++) {
+	for (o = 3; o < 10; o += 3) {	/* 30, 61, 64 */
 		memset(b, 'a', sizeof b);
 		for (x = 0xc00000; x < 0x1000000; x++) {
 			b[offs[o]] = (char)(x >> 16);
 			b[offs[o] + 1] = (char)(x >> 8);
 			b[offs[o] + 2] = (char)x;
-			check(b, 64);
+			check(b, 67);
 		}
 	}
 	for (i = 0; i <= strlen(text); i++)	/* every length */
@@ -118,6 +137,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ways),
 		cmocka_unit_test(test_char_classes),
 		cmocka_unit_test(test_exhaustive),
 		cmocka_unit_test(test_random),
