@@ -30,7 +30,7 @@ struct jparse_member {
 
 struct jparse_record {
 	enum jparse_kind	 kind;
-	const char		*why;		/* JPARSE_INVALID: what is wrong */
+	const char		*why;		/* JPARSE_INVALID: why */
 	size_t			 at;		/* and where (byte offset) */
 	size_t			 ntext;		/* text members */
 	int			 text_not_string; /* one is not a string */

@@ -37,12 +37,12 @@ struct jsonl {
 	const struct config	*cfg;
 	struct sink		 sink;
 	struct engine		*engine;
-	struct buf		 line;		/* a record split across feeds */
-	struct buf		 text;		/* a text member's decoded string */
+	struct buf		 line;		/* a record split in feeds */
+	struct buf		 text;		/* a text member, decoded */
 	char			*out;		/* output not yet written */
 	size_t			 outlen;
 	int			 skipping;	/* record over max_record */
-	int			 skip_cr;	/* its last byte so far is '\r' */
+	int			 skip_cr;	/* and it ends in '\r' */
 	int			 warned;	/* about invalid UTF-8 output */
 	uint64_t		 lineno;
 	uint64_t		 records;
@@ -58,10 +58,10 @@ struct jsonl {
 	size_t			 quote;		/* the member's opening quote */
 	const char		*orig;		/* its text before cleaning */
 	size_t			 olen;
-	size_t			 same;		/* cleaned bytes equal to orig */
-	int			 changed;	/* they differ: writing it out */
-	int			 plain;		/* orig needs no escape but '\n' */
-	char			 pend[4];	/* an unfinished UTF-8 character */
+	size_t			 same;		/* cleaned bytes like orig */
+	int			 changed;	/* they differ: writing */
+	int			 plain;		/* no escapes but '\n' */
+	char			 pend[4];	/* unfinished character */
 	size_t			 npend;
 };
 
@@ -251,7 +251,7 @@ jsonl_text(struct jsonl *j, const char *p, size_t len)
 	}
 	while (len > 0) {
 		if (j->npend == 0) {
-			k = utf8_prefix(p, len);	/* what is right, at once */
+			k = utf8_prefix(p, len);	/* the valid part */
 			jsonl_escape(j, p, k);
 			p += k;
 			if ((len -= k) == 0)
@@ -330,7 +330,7 @@ jsonl_member(struct jsonl *j, const struct jparse_member *m,
 	j->text_in += engine_bytes_in(j->engine);
 	j->text_out += engine_bytes_out(j->engine);
 	if (!j->changed && j->same == j->olen) {
-		j->orig = NULL;		/* unchanged: its bytes stay as written */
+		j->orig = NULL;		/* unchanged: bytes as written */
 		return;
 	}
 	if (!j->changed)

@@ -266,7 +266,8 @@ jstr_bmp(const char *s, size_t len, size_t *ip, char *out)
 }
 
 /* Would byte c need an escape in JSON, other than a newline? */
-#define JSTR_CTL(c)	((c) == '"' || (c) == '\\' || ((c) < 0x20 && (c) != '\n'))
+#define JSTR_CTL(c)	((c) == '"' || (c) == '\\' ||			\
+	    ((c) < 0x20 && (c) != '\n'))
 
 /*
  * Check the string whose opening quote is at s[*ip] and move *ip past its

@@ -117,8 +117,8 @@ utf8_valid_scalar(const char *s, size_t len)
 
 /* A 16-entry table, in both lanes for _mm256_shuffle_epi8. */
 #define UTF8_TABLE(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)	\
-	_mm256_setr_epi8(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p,	\
-	    a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)
+	_mm256_setr_epi8(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o,	\
+	    p, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)
 
 /* The lookup tables and masks, made once per call. */
 struct utf8_consts {
@@ -270,7 +270,8 @@ utf8_valid_avx512(const char *s, size_t len)
 		    _mm512_srli_epi16(in, 4), nib)));
 		must = _mm512_and_si512(_mm512_or_si512(
 		    _mm512_subs_epu8(p2, UTF8_WIDE(k.third)),
-		    _mm512_subs_epu8(p3, UTF8_WIDE(k.fourth))), UTF8_WIDE(k.high));
+		    _mm512_subs_epu8(p3, UTF8_WIDE(k.fourth))),
+		    UTF8_WIDE(k.high));
 		err = _mm512_or_si512(err, _mm512_xor_si512(must, sc));
 		inc = _mm512_subs_epu8(in, max);
 		prev = in;

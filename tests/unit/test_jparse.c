@@ -27,11 +27,15 @@ test_kinds(void **state)
 		{ "5", JPARSE_NOT_OBJECT }, { "null", JPARSE_NOT_OBJECT },
 		{ "", JPARSE_INVALID }, { " ", JPARSE_INVALID },
 		{ "{", JPARSE_INVALID }, { "{\"a\"}", JPARSE_INVALID },
-		{ "{\"a\":}", JPARSE_INVALID }, { "{\"a\":1,}", JPARSE_INVALID },
+		{ "{\"a\":}", JPARSE_INVALID },
+		{ "{\"a\":1,}", JPARSE_INVALID },
 		{ "{,}", JPARSE_INVALID }, { "[1,]", JPARSE_INVALID },
-		{ "{\"a\":01}", JPARSE_INVALID }, { "{\"a\":1.}", JPARSE_INVALID },
-		{ "{\"a\":.5}", JPARSE_INVALID }, { "{\"a\":+1}", JPARSE_INVALID },
-		{ "{\"a\":1e}", JPARSE_INVALID }, { "{\"a\":-}", JPARSE_INVALID },
+		{ "{\"a\":01}", JPARSE_INVALID },
+		{ "{\"a\":1.}", JPARSE_INVALID },
+		{ "{\"a\":.5}", JPARSE_INVALID },
+		{ "{\"a\":+1}", JPARSE_INVALID },
+		{ "{\"a\":1e}", JPARSE_INVALID },
+		{ "{\"a\":-}", JPARSE_INVALID },
 		{ "{\"a\":tru}", JPARSE_INVALID }, { "{\"a\":truex}",
 		    JPARSE_INVALID }, { "{\"a\":NaN}", JPARSE_INVALID },
 		{ "{\"a\":\"\\x\"}", JPARSE_INVALID },
@@ -73,7 +77,7 @@ test_depth(void **state)
 
 	(void)state;
 	for (n = 2045; n <= 2049; n++) {
-		for (i = 0; i < 2; i++) {	/* [[...[]...]] and [[...[1]...]] */
+		for (i = 0; i < 2; i++) {	/* [[..[]..]], [[..[1]..]] */
 			buf_reset(&b);
 			buf_append(&b, "{\"a\":", 5);
 			while (b.len < 5 + n)
@@ -121,10 +125,10 @@ test_members(void **state)
 static void
 test_decode(void **state)
 {
-	static const char	 s[] = "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u00e9"
-	    "\\u4E2D\\ud83d\\ude00\\u001f x\"";
-	static const char	 want[] = "\"\\/\b\f\n\r\t\0\xc3\xa9\xe4\xb8\xad"
-	    "\xf0\x9f\x98\x80\x1f x";
+	static const char	 s[] = "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000"
+	    "\\u00e9\\u4E2D\\ud83d\\ude00\\u001f x\"";
+	static const char	 want[] = "\"\\/\b\f\n\r\t\0\xc3\xa9"
+	    "\xe4\xb8\xad\xf0\x9f\x98\x80\x1f x";
 	struct jstr_info	 in;
 	const char		*why;
 	char			 out[sizeof s];
@@ -188,11 +192,10 @@ test_plain_everywhere(void **state)
 			for (k = 0; k < sizeof specials; k++) {
 				b[at] = specials[k];
 				if (jstr_plain(b, len) != at)
-					fail_msg("len %zu, special %d at %zu: %zu",
-					    len, specials[k], at,
-					    jstr_plain(b, len));
+					fail_msg("len %zu, %d at %zu", len,
+					    specials[k], at);
 			}
-			b[at] = (char)(at % 2 ? 0x20 : 0xff);	/* not special */
+			b[at] = (char)(at % 2 ? 0x20 : 0xff);	/* plain */
 			assert_int_equal(jstr_plain(b, len), len);
 			b[at] = 'a';
 		}

@@ -3,7 +3,8 @@
 
 #include "jsonl.h"
 
-#define RULES	"[filter:m]\ntype = replace\npattern = ##paid(?:begin|end)##\n" \
+#define RULES	"[filter:m]\ntype = replace\n"				\
+		"pattern = ##paid(?:begin|end)##\n"			\
 		"[filter:q]\ntype = replace\npattern = QQ\nreplacement = \"\\\n"
 #define CONF	"[jsonl]\nmax_record = 1K\n" RULES
 #define CONF64	"[jsonl]\nmax_record = 64\n" RULES

@@ -15,7 +15,8 @@ test_char_classes(void **state)
 		{ "\xf0\x9f\x98\x80", 4 }, { "\xf4\x8f\xbf\xbf", 4 },
 		{ "\xc3", 0 }, { "\xe4\xb8", 0 }, { "\xf0\x9f\x98", 0 },
 		{ "\x80", -1 }, { "\xbf", -1 }, { "\xc0\x80", -1 },
-		{ "\xc1\xbf", -1 }, { "\xe0\x80\x80", -1 }, { "\xe0\x9f\xbf", -1 },
+		{ "\xc1\xbf", -1 }, { "\xe0\x80\x80", -1 },
+		{ "\xe0\x9f\xbf", -1 },
 		{ "\xed\xa0\x80", -1 }, { "\xed\xbf\xbf", -1 },
 		{ "\xf0\x80\x80\x80", -1 }, { "\xf0\x8f\xbf\xbf", -1 },
 		{ "\xf4\x90\x80\x80", -1 }, { "\xf5\x80\x80\x80", -1 },
@@ -45,8 +46,8 @@ check(const char *p, size_t len)
 	for (impl = UTF8_AVX2; impl <= UTF8_AVX512; impl++) {
 		fast = utf8_valid_with(p, len, impl);
 		if (fast != -1 && fast != slow)
-			fail_msg("way %d: %d, scalar %d, length %zu", impl, fast,
-			    slow, len);
+			fail_msg("way %d: %d, scalar %d, length %zu", impl,
+			    fast, slow, len);
 	}
 }
 
@@ -59,7 +60,8 @@ test_ways(void **state)
 	(void)state;
 	for (impl = UTF8_SCALAR; impl <= UTF8_AVX512; impl++)
 		print_message("utf8: way %d %s\n", impl,
-		    utf8_valid_with("a", 1, impl) == -1 ? "not here" : "tested");
+		    utf8_valid_with("a", 1, impl) == -1 ? "not here" :
+		    "tested");
 }
 
 /*
@@ -69,8 +71,8 @@ test_ways(void **state)
 static void
 test_exhaustive(void **state)
 {
-	static const size_t	 offs[] = { 0, 13, 29, 30, 31, 32, 45, 61, 62, 63,
-				    64, 93, 125 };
+	static const size_t	 offs[] = { 0, 13, 29, 30, 31, 32, 45, 61,
+				    62, 63, 64, 93, 125 };
 	static const char	 text[] = "\xe4\xb8\xad\xe6\x96\x87 text "
 	    "\xf0\x9f\x98\x80 and more \xc3\xa9\xc3\xa9 to fill eighty bytes "
 	    "of text \xe4\xb8\xad\xe6\x96\x87";
@@ -123,7 +125,8 @@ test_random(void **state)
 			seed = seed * 1103515245u + 12345u;
 			/* Mostly valid: the broken parts are rare. */
 			k = (seed >> 16) % 64;
-			k = k < 60 ? k % 5 : 5 + (k - 60) * 2 + ((seed >> 8) & 1);
+			k = k < 60 ? k % 5 :
+			    5 + (k - 60) * 2 + ((seed >> 8) & 1);
 			if (len + strlen(parts[k]) > sizeof b)
 				break;
 			memcpy(b + len, parts[k], strlen(parts[k]));
