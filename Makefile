@@ -28,7 +28,7 @@ DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
 PKG_DEB_PKGS = build-essential dpkg-dev debhelper lintian debootstrap \
 	   systemd-container
 
-PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd jansson
+PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd
 WARN	 = -Wall -Wextra -Werror
 OPT	 = -O2 -g
 ifeq ($(SANITIZE),1)
@@ -96,13 +96,13 @@ bench: deps
 # libFuzzer targets: the engine, the configuration loader, JSON Lines, the
 # daemon's session, the encoding layer.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = engine config jsonl session transcode
+FUZZ_TARGETS = engine config jsonl session transcode jsonl_diff
 FUZZ_DIR     = build/fuzz
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \
 	       -fno-sanitize-recover=all \
 	       -Ifilters -Idaemon -DSCRUBD_ROOT='"$(CURDIR)"' \
-	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	       $(shell pkg-config --cflags $(PKGS) jansson 2>/dev/null)
 FUZZ_OBJ     = $(ENGINE_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
@@ -116,7 +116,7 @@ $(FUZZ_DIR)/daemon/session.o: daemon/session.c $(wildcard filters/*.h daemon/*.h
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
-	    $(shell pkg-config --libs $(PKGS))
+	    $(shell pkg-config --libs $(PKGS) jansson)
 
 # The output path: the daemon's session over the engine.
 $(FUZZ_DIR)/fuzz_session: tests/fuzz/fuzz_session.c $(FUZZ_OBJ) \

@@ -1,50 +1,71 @@
 /*
- * JSON Lines processing.  jansson validates each record and decodes its
- * text field; the cleaned text, encoded by jansson, is spliced into the
- * record's own bytes in place of the old value, so every other field keeps
- * its exact representation (numbers too large for jansson's integers, or
- * written 1e5 or 0.1, come out as they went in).  A record longer than
- * max_record is skipped as it streams past, never buffered whole.
+ * JSON Lines processing, without building JSON values.  Each record is
+ * checked completely (jparse.c) before any of it is written.  Its bytes
+ * then go out as they came, except the string of every top-level member
+ * whose key decodes to the text field: that string, decoded (or read
+ * straight from the record when it has no escapes), is cleaned by the
+ * engine as a document of its own, and what the engine writes is compared
+ * with the original as it comes.  While the two agree nothing is written;
+ * at the first difference the record up to the string and the agreeing
+ * part go out, and from then on the cleaned text is escaped straight into
+ * the output.  So a text the rules leave alone keeps its bytes as written,
+ * and a changed one is never held whole.  A record longer than max_record
+ * is skipped as it streams past, never buffered whole.
+ *
+ * Memory: the record, when it arrives in several pieces; the decoded text
+ * when it has escapes (never longer than the record); fixed buffers.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "buf.h"
 #include "config.h"
 #include "engine.h"
+#include "jparse.h"
 #include "jsonl.h"
+#include "jstr.h"
+#include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
+
+#define JSONL_OUTBUF	(64 * 1024)	/* output gathered for the sink */
+#define JSONL_KEEP	(1024 * 1024)	/* larger buffers go after a record */
 
 struct jsonl {
 	const struct config	*cfg;
 	struct sink		 sink;
 	struct engine		*engine;
-	struct buf		 line;		/* a record split across feeds */
-	struct buf		 text;		/* cleaned text of a record */
-	struct buf		 out;		/* the output row */
+	struct buf		 line;		/* a record split in feeds */
+	struct buf		 text;		/* a text member, decoded */
+	char			*out;		/* output not yet written */
+	size_t			 outlen;
 	int			 skipping;	/* record over max_record */
+	int			 skip_cr;	/* and it ends in '\r' */
+	int			 warned;	/* about invalid UTF-8 output */
 	uint64_t		 lineno;
 	uint64_t		 records;
 	uint64_t		 errors;
 	struct rule_stats	*totals;	/* per rule, over all records */
+	struct rule_stats	*stats;		/* per rule, this record */
+	uint64_t		 text_in;	/* this record's text bytes */
+	uint64_t		 text_out;
+
+	/* The record being written and the text member being cleaned. */
+	const char		*rec;
+	size_t			 done;		/* record bytes written */
+	size_t			 quote;		/* the member's opening quote */
+	const char		*orig;		/* its text before cleaning */
+	size_t			 olen;
+	size_t			 same;		/* cleaned bytes like orig */
+	int			 changed;	/* they differ: writing */
+	int			 plain;		/* no escapes but '\n' */
+	char			 pend[4];	/* unfinished character */
+	size_t			 npend;
 };
 
-/* Where a member's value lies in the record's bytes. */
-struct jsonl_span {
-	size_t	start;
-	size_t	end;
-	int	found;
-};
-
-/* Sink for the engine: collect the cleaned text. */
-static void
-jsonl_text_write(void *arg, const char *p, size_t len)
-{
-	buf_append(arg, p, len);
-}
+static void	jsonl_cleaned(void *, const char *, size_t);
 
 /* A JSON Lines stream over a configuration. */
 struct jsonl *
@@ -53,14 +74,18 @@ jsonl_new(const struct config *cfg, const struct sink *sink,
 {
 	struct jsonl	*j;
 	struct sink	 text;
+	size_t		 n;
 
 	j = xcalloc(1, sizeof *j);
 	j->cfg = cfg;
 	j->sink = *sink;
-	text.write = jsonl_text_write;
-	text.arg = &j->text;
+	text.write = jsonl_cleaned;
+	text.arg = j;
 	j->engine = engine_new(cfg, &text, sc);
-	j->totals = xcalloc(engine_nstages(j->engine) + 1, sizeof *j->totals);
+	n = engine_nstages(j->engine) + 1;
+	j->totals = xcalloc(n, sizeof *j->totals);
+	j->stats = xcalloc(n, sizeof *j->stats);
+	j->out = xmalloc(JSONL_OUTBUF);
 	return (j);
 }
 
@@ -72,235 +97,357 @@ jsonl_free(struct jsonl *j)
 		return;
 	engine_free(j->engine);
 	free(j->totals);
+	free(j->stats);
+	free(j->out);
 	buf_free(&j->line);
 	buf_free(&j->text);
-	buf_free(&j->out);
 	free(j);
 }
 
-/* Skip JSON white space. */
-static size_t
-jsonl_ws(const char *s, size_t len, size_t i)
+/* Write the gathered output to the sink. */
+static void
+jsonl_flush(struct jsonl *j)
 {
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-	    s[i] == '\r'))
-		i++;
-	return (i);
+	if (j->outlen != 0)
+		j->sink.write(j->sink.arg, j->out, j->outlen);
+	j->outlen = 0;
 }
 
-/* Past the end of the string token starting at the quote at i. */
-static size_t
-jsonl_skip_string(const char *s, size_t len, size_t i)
+/* Output bytes: gathered, or straight to the sink when large. */
+static void
+jsonl_put(struct jsonl *j, const char *p, size_t len)
 {
-	for (i++; i < len && s[i] != '"'; i++) {
-		if (s[i] == '\\')
-			i++;
+	if (len == 0)
+		return;
+	if (len > JSONL_OUTBUF - j->outlen) {
+		jsonl_flush(j);
+		if (len >= JSONL_OUTBUF) {
+			j->sink.write(j->sink.arg, p, len);
+			return;
+		}
 	}
-	return (i + 1);
+	memcpy(j->out + j->outlen, p, len);
+	j->outlen += len;
 }
 
-/* Past the end of the value starting at i (already validated JSON). */
-static size_t
-jsonl_skip_value(const char *s, size_t len, size_t i)
+/* Output valid UTF-8 text as the inside of a JSON string. */
+static void
+jsonl_escape(struct jsonl *j, const char *p, size_t len)
 {
-	int	depth = 0;
+	char	e[6];
+	size_t	k;
 
-	if (i < len && s[i] == '"')
-		return (jsonl_skip_string(s, len, i));
-	if (i < len && s[i] != '{' && s[i] != '[') {
-		while (i < len && strchr(",}] \t\r\n", s[i]) == NULL)
-			i++;
-		return (i);
+	while (len > 0) {
+		k = jstr_plain(p, len);
+		jsonl_put(j, p, k);
+		if (k == len)
+			return;
+		jsonl_put(j, e, jstr_escape_byte((unsigned char)p[k], e));
+		p += k + 1;
+		len -= k + 1;
 	}
-	for (; i < len; i++) {
-		if (s[i] == '"')
-			i = jsonl_skip_string(s, len, i) - 1;
-		else if (s[i] == '{' || s[i] == '[')
-			depth++;
-		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
-			return (i + 1);
-	}
-	return (len);
 }
 
-/* Does the key token s[a, b) (quotes included) decode to key? */
-static int
-jsonl_key_is(const char *s, size_t a, size_t b, const char *key)
+/* Output U+FFFD for the first pending byte, which starts no character. */
+static void
+jsonl_replace(struct jsonl *j)
 {
-	json_t	*k;
-	size_t	 klen = strlen(key);
-	int	 same;
+	if (!j->warned) {
+		log_warnx("JSON Lines line %llu: invalid UTF-8 (from a rule or "
+		    "the configuration) written as U+FFFD",
+		    (unsigned long long)j->lineno);
+		j->warned = 1;
+	}
+	jsonl_put(j, "\xef\xbf\xbd", 3);
+	memmove(j->pend, j->pend + 1, --j->npend);
+}
 
-	if (memchr(s + a, '\\', b - a) == NULL)
-		return (b - a == klen + 2 && memcmp(s + a + 1, key, klen) == 0);
-	if ((k = json_loadb(s + a, b - a, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-	    NULL)) == NULL)
-		return (0);
-	same = json_string_length(k) == klen &&
-	    memcmp(json_string_value(k), key, klen) == 0;
-	json_decref(k);
-	return (same);
+/* Output what the pending bytes settle: characters, or U+FFFD. */
+static void
+jsonl_settle(struct jsonl *j)
+{
+	int	n;
+
+	while (j->npend > 0 && (n = utf8_char(j->pend, j->npend)) != 0) {
+		if (n < 0)
+			jsonl_replace(j);
+		else {
+			jsonl_escape(j, j->pend, (size_t)n);
+			memmove(j->pend, j->pend + n, j->npend - (size_t)n);
+			j->npend -= (size_t)n;
+		}
+	}
+}
+
+/* Bytes at the end of p that begin a character without finishing it. */
+static size_t
+jsonl_unfinished(const char *p, size_t len)
+{
+	size_t	t;
+
+	for (t = 1; t <= 3 && t <= len; t++) {
+		if (((unsigned char)p[len - t] & 0xc0) != 0x80)
+			return (utf8_char(p + len - t, t) == 0 ? t : 0);
+	}
+	return (0);
 }
 
 /*
- * Find the bytes of a top-level member's value in a validated object; the
- * last one wins for a repeated key, as in jansson.
+ * Is p[0, len) a piece of the original text (valid UTF-8) cut at character
+ * boundaries, so valid itself?
  */
-static struct jsonl_span
-jsonl_find(const char *s, size_t len, const char *key)
+static int
+jsonl_within(const struct jsonl *j, const char *p, size_t len)
 {
-	struct jsonl_span	sp = { 0, 0, 0 };
-	size_t			i, ks;
+	uintptr_t	a = (uintptr_t)j->orig, x = (uintptr_t)p;
 
-	i = jsonl_ws(s, len, 0) + 1;		/* past '{' */
-	for (;;) {
-		i = jsonl_ws(s, len, i);
-		if (i >= len || s[i] != '"')
-			return (sp);
-		ks = i;
-		i = jsonl_skip_string(s, len, i);
-		if (jsonl_key_is(s, ks, i, key)) {
-			sp.found = 1;
-			sp.start = jsonl_ws(s, len, jsonl_ws(s, len, i) + 1);
-			sp.end = jsonl_skip_value(s, len, sp.start);
-			i = sp.end;
-		} else {
-			i = jsonl_ws(s, len, jsonl_ws(s, len, i) + 1);
-			i = jsonl_skip_value(s, len, i);
+	if (j->orig == NULL || x < a || x - a >= j->olen ||
+	    len > j->olen - (x - a))
+		return (0);
+	return (((unsigned char)p[0] & 0xc0) != 0x80 &&
+	    (len == j->olen - (x - a) || ((unsigned char)p[len] & 0xc0) !=
+	    0x80));
+}
+
+/* Is p[0, len) ASCII (so valid UTF-8 whatever comes before or after)? */
+static int
+jsonl_ascii(const char *p, size_t len)
+{
+	unsigned char	or = 0;
+
+	while (len-- > 0)
+		or |= (unsigned char)*p++;
+	return (or < 0x80);
+}
+
+/*
+ * Output cleaned text, which may be cut anywhere: a character split
+ * between two writes is joined; invalid UTF-8 (only a rule can make it:
+ * the input was checked) goes out as U+FFFD.
+ */
+static void
+jsonl_text(struct jsonl *j, const char *p, size_t len)
+{
+	size_t	k;
+
+	if (j->npend == 0 && len <= 8 && jsonl_ascii(p, len)) {
+		jsonl_escape(j, p, len);	/* line endings, mostly */
+		return;
+	}
+	if (j->npend == 0 && jsonl_within(j, p, len)) {
+		if (j->plain && memchr(p, '\n', len) == NULL)
+			jsonl_put(j, p, len);
+		else
+			jsonl_escape(j, p, len);
+		return;
+	}
+	if (j->npend == 0) {
+		k = len - jsonl_unfinished(p, len);
+		if (utf8_valid(p, k)) {
+			jsonl_escape(j, p, k);
+			p += k;
+			len -= k;
 		}
-		i = jsonl_ws(s, len, i);
-		if (i >= len || s[i] != ',')
-			return (sp);
-		i++;
+	}
+	while (len > 0) {
+		if (j->npend == 0) {
+			k = utf8_prefix(p, len);	/* the valid part */
+			jsonl_escape(j, p, k);
+			p += k;
+			if ((len -= k) == 0)
+				break;
+		}
+		j->pend[j->npend++] = *p++;
+		len--;
+		jsonl_settle(j);
 	}
 }
 
-/* Append a JSON value to out, encoded compactly. */
-static int
-jsonl_append_json(struct buf *out, json_t *v)
+/* The text ends: an unfinished character goes out as U+FFFD. */
+static void
+jsonl_text_end(struct jsonl *j)
 {
-	char	*s;
+	while (j->npend > 0) {
+		jsonl_replace(j);
+		jsonl_settle(j);
+	}
+}
 
-	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
-		return (-1);
-	buf_append(out, s, strlen(s));
-	free(s);
-	return (0);
+/* The cleaned text differs: write the record up to it, and what agreed. */
+static void
+jsonl_change(struct jsonl *j)
+{
+	j->changed = 1;
+	jsonl_put(j, j->rec + j->done, j->quote + 1 - j->done);
+	j->done = j->quote + 1;
+	jsonl_text(j, j->orig, j->same);
+}
+
+/* The engine's sink: compare with the original until they differ. */
+static void
+jsonl_cleaned(void *arg, const char *p, size_t len)
+{
+	struct jsonl	*j = arg;
+
+	if (len == 0)
+		return;
+	if (j->changed && len == 1 && *p == '\n' && j->npend == 0) {
+		jsonl_put(j, "\\n", 2);	/* the usual line ending */
+		return;
+	}
+	if (!j->changed) {
+		if (len <= j->olen - j->same && (p == j->orig + j->same ||
+		    memcmp(p, j->orig + j->same, len) == 0)) {
+			j->same += len;
+			return;
+		}
+		jsonl_change(j);
+	}
+	jsonl_text(j, p, len);
+}
+
+/* Clean one text member's string (text: decoded, if it has escapes). */
+static void
+jsonl_member(struct jsonl *j, const struct jparse_member *m,
+    const char *text)
+{
+	size_t	i;
+
+	j->quote = m->val;
+	j->orig = m->str.escaped ? text : j->rec + m->val + 1;
+	j->olen = m->str.dlen;
+	j->plain = !m->str.ctl;
+	j->same = 0;
+	j->changed = 0;
+	j->npend = 0;
+	engine_reset(j->engine);
+	engine_feed(j->engine, j->orig, j->olen);
+	engine_finish(j->engine);
+	for (i = 0; i < engine_nstages(j->engine); i++) {
+		rule_stats_add(&j->totals[i], engine_stats(j->engine, i));
+		rule_stats_add(&j->stats[i], engine_stats(j->engine, i));
+	}
+	j->text_in += engine_bytes_in(j->engine);
+	j->text_out += engine_bytes_out(j->engine);
+	if (!j->changed && j->same == j->olen) {
+		j->orig = NULL;		/* unchanged: bytes as written */
+		return;
+	}
+	if (!j->changed)
+		jsonl_change(j);	/* cut short */
+	jsonl_text_end(j);
+	jsonl_put(j, "\"", 1);
+	j->done = m->end;
+	j->orig = NULL;
+}
+
+/* Output a number. */
+static void
+jsonl_num(struct jsonl *j, const char *before, uint64_t n)
+{
+	char	s[64];
+	int	len;
+
+	len = snprintf(s, sizeof s, "%s%llu", before, (unsigned long long)n);
+	jsonl_put(j, s, (size_t)len);
+}
+
+/* Output a JSON string made of a C string. */
+static void
+jsonl_string(struct jsonl *j, const char *s)
+{
+	jsonl_put(j, "\"", 1);
+	j->npend = 0;
+	jsonl_text(j, s, strlen(s));
+	jsonl_text_end(j);
+	jsonl_put(j, "\"", 1);
+}
+
+/*
+ * The stats member: what cleaning did to this record's text, in total and
+ * per rule (bytes_removed counts what a rule took out, bytes_added what
+ * its replacements put in).
+ */
+static void
+jsonl_stats(struct jsonl *j)
+{
+	const struct rule_stats	*rs;
+	size_t			 i, n = engine_nstages(j->engine);
+	uint64_t		 dropped = 0;
+
+	for (i = 0; i < n; i++)
+		dropped += j->stats[i].lines_dropped;
+	jsonl_put(j, ",", 1);
+	jsonl_string(j, j->cfg->jsonl.stats_field);
+	jsonl_num(j, ":{\"bytes_in\":", j->text_in);
+	jsonl_num(j, ",\"bytes_out\":", j->text_out);
+	jsonl_num(j, ",\"lines_dropped\":", dropped);
+	jsonl_put(j, ",\"rules\":{", 10);
+	for (i = 0; i < n; i++) {
+		rs = &j->stats[i];
+		if (i > 0)
+			jsonl_put(j, ",", 1);
+		jsonl_string(j, engine_rule(j->engine, i)->name);
+		jsonl_num(j, ":{\"matches\":", rs->matches);
+		jsonl_num(j, ",\"lines_dropped\":", rs->lines_dropped);
+		jsonl_num(j, ",\"bytes_removed\":",
+		    rs->bytes_in + rs->bytes_added - rs->bytes_out);
+		jsonl_num(j, ",\"bytes_added\":", rs->bytes_added);
+		jsonl_put(j, "}", 1);
+	}
+	jsonl_put(j, "}}", 2);
+}
+
+/* Write the row of a valid record: its bytes, every text member cleaned. */
+static void
+jsonl_row(struct jsonl *j, const char *rec, size_t len,
+    const struct jparse_record *r)
+{
+	struct jparse_member	 m = r->text;
+	const char		*why;
+	size_t			 i, n;
+
+	j->rec = rec;
+	j->done = 0;
+	memset(j->stats, 0, engine_nstages(j->engine) * sizeof *j->stats);
+	j->text_in = j->text_out = 0;
+	jsonl_member(j, &m, j->text.data);
+	for (n = 1, i = m.end; n < r->ntext; ) {
+		/* More text members: the record is valid, find them. */
+		jparse_next(rec, len, &i);
+		buf_reset(&j->text);
+		buf_reserve(&j->text, len - i);
+		if (jparse_member(rec, len, &i, j->cfg->jsonl.text_field,
+		    j->text.data, &m, &why) != 0)
+			fatalx("jsonl: record changed under the parser");
+		if (m.is_text) {
+			jsonl_member(j, &m, j->text.data);
+			n++;
+		}
+	}
+	if (j->cfg->jsonl.stats) {
+		jsonl_put(j, rec + j->done, r->close - j->done);
+		j->done = r->close;
+		jsonl_stats(j);
+	}
+	jsonl_put(j, rec + j->done, len - j->done);
+	jsonl_put(j, "\n", 1);
 }
 
 /* Write an error row for the current line, with the record's id if any. */
 static void
-jsonl_error(struct jsonl *j, const char *rec, size_t len, const char *msg)
+jsonl_error(struct jsonl *j, const char *rec, const struct jparse_member *id,
+    int cr, const char *msg)
 {
-	struct jsonl_span	 id = { 0, 0, 0 };
-	json_t			*m;
-	char			 num[32];
-
 	j->errors++;
-	if (rec != NULL)
-		id = jsonl_find(rec, len, "id");
-	buf_reset(&j->out);
-	buf_append(&j->out, "{\"error\":", 9);
-	m = json_string(msg);
-	if (m == NULL || jsonl_append_json(&j->out, m) != 0)
-		buf_append(&j->out, "\"unprintable error\"", 19);
-	json_decref(m);
-	snprintf(num, sizeof num, ",\"line\":%llu",
-	    (unsigned long long)j->lineno);
-	buf_append(&j->out, num, strlen(num));
-	if (id.found) {
-		buf_append(&j->out, ",\"id\":", 6);
-		buf_append(&j->out, rec + id.start, id.end - id.start);
+	jsonl_put(j, "{\"error\":", 9);
+	jsonl_string(j, msg);
+	jsonl_num(j, ",\"line\":", j->lineno);
+	if (id != NULL) {
+		jsonl_put(j, ",\"id\":", 6);
+		jsonl_put(j, rec + id->val, id->end - id->val);
 	}
-	buf_append(&j->out, "}\n", 2);
-	j->sink.write(j->sink.arg, j->out.data, j->out.len);
-}
-
-/* The per-rule figures of the last record, as a JSON object. */
-static json_t *
-jsonl_stats(struct jsonl *j, size_t in)
-{
-	const struct rule_stats	*rs;
-	json_t			*o, *rules;
-	size_t			 i;
-	uint64_t		 dropped = 0;
-
-	rules = json_object();
-	for (i = 0; i < engine_nstages(j->engine); i++) {
-		rs = engine_stats(j->engine, i);
-		dropped += rs->lines_dropped;
-		json_object_set_new(rules, engine_rule(j->engine, i)->name,
-		    json_pack("{s:I,s:I,s:I}", "matches",
-		    (json_int_t)rs->matches, "lines_dropped",
-		    (json_int_t)rs->lines_dropped, "bytes_removed",
-		    (json_int_t)(rs->bytes_in - rs->bytes_out)));
-	}
-	o = json_pack("{s:I,s:I,s:I,s:o}", "bytes_in", (json_int_t)in,
-	    "bytes_out", (json_int_t)j->text.len, "lines_dropped",
-	    (json_int_t)dropped, "rules", rules);
-	return (o);
-}
-
-/* Add the last record's per-rule figures to the stream's totals. */
-static void
-jsonl_add_stats(struct jsonl *j)
-{
-	size_t	i;
-
-	for (i = 0; i < engine_nstages(j->engine); i++)
-		rule_stats_add(&j->totals[i], engine_stats(j->engine, i));
-}
-
-/* Clean the text of a valid record and write the spliced row. */
-static void
-jsonl_clean(struct jsonl *j, const char *rec, size_t len, const char *text,
-    size_t tlen)
-{
-	const struct jsonl_conf	*jc = &j->cfg->jsonl;
-	struct jsonl_span	 sp;
-	json_t			*v;
-	size_t			 close;
-
-	engine_reset(j->engine);
-	buf_reset(&j->text);
-	engine_feed(j->engine, text, tlen);
-	engine_finish(j->engine);
-	jsonl_add_stats(j);
-	sp = jsonl_find(rec, len, jc->text_field);
-	if (!sp.found) {
-		jsonl_error(j, rec, len, "text field not found");
-		return;
-	}
-	buf_reset(&j->out);
-	buf_append(&j->out, rec, sp.start);
-	if (j->text.len == tlen && (tlen == 0 ||
-	    memcmp(j->text.data, text, tlen) == 0))
-		/* Nothing changed: the value's own bytes, not re-encoded. */
-		buf_append(&j->out, rec + sp.start, sp.end - sp.start);
-	else if ((v = json_stringn(j->text.data ? j->text.data : "",
-	    j->text.len)) != NULL) {
-		jsonl_append_json(&j->out, v);
-		json_decref(v);
-	} else {
-		jsonl_error(j, rec, len, "cleaned text is not valid UTF-8");
-		return;
-	}
-	close = len;
-	while (close > sp.end && rec[close - 1] != '}')
-		close--;
-	buf_append(&j->out, rec + sp.end, close - 1 - sp.end);
-	if (jc->stats) {
-		buf_append(&j->out, ",", 1);
-		v = json_string(jc->stats_field);
-		jsonl_append_json(&j->out, v);
-		json_decref(v);
-		buf_append(&j->out, ":", 1);
-		v = jsonl_stats(j, tlen);
-		jsonl_append_json(&j->out, v);
-		json_decref(v);
-	}
-	buf_append(&j->out, "}\n", 2);
-	j->sink.write(j->sink.arg, j->out.data, j->out.len);
+	jsonl_put(j, cr ? "}\r\n" : "}\n", cr ? 3 : 2);
 }
 
 /* Process one complete record (without its newline). */
@@ -308,35 +455,32 @@ static void
 jsonl_record(struct jsonl *j, const char *rec, size_t len)
 {
 	const struct jsonl_conf	*jc = &j->cfg->jsonl;
-	json_error_t		 err;
-	json_t			*root, *text;
-	char			 msg[256];
+	struct jparse_record	 r;
+	const struct jparse_member *id;
+	char			 msg[320];
+	int			 cr = len > 0 && rec[len - 1] == '\r';
 
 	j->lineno++;
 	j->records++;
-	if (len > 0 && rec[len - 1] == '\r')
-		len--;
-	root = json_loadb(rec, len, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
-	    &err);
-	if (root == NULL) {
-		snprintf(msg, sizeof msg, "not JSON: %s at column %d",
-		    err.text, err.column);
-		jsonl_error(j, NULL, 0, msg);
-		return;
-	}
-	if (!json_is_object(root)) {
-		jsonl_error(j, NULL, 0, "not a JSON object");
-	} else if ((text = json_object_get(root, jc->text_field)) == NULL) {
+	jparse_record(rec, len, jc->text_field, &j->text, &r);
+	id = r.has_id ? &r.id : NULL;
+	if (r.kind == JPARSE_INVALID) {
+		snprintf(msg, sizeof msg, "not JSON: %s at column %zu", r.why,
+		    r.at + 1);
+		jsonl_error(j, rec, NULL, cr, msg);
+	} else if (r.kind == JPARSE_NOT_OBJECT)
+		jsonl_error(j, rec, NULL, cr, "not a JSON object");
+	else if (r.ntext == 0) {
 		snprintf(msg, sizeof msg, "no \"%s\" field", jc->text_field);
-		jsonl_error(j, rec, len, msg);
-	} else if (!json_is_string(text)) {
+		jsonl_error(j, rec, id, cr, msg);
+	} else if (r.text_not_string) {
 		snprintf(msg, sizeof msg, "\"%s\" is not a string",
 		    jc->text_field);
-		jsonl_error(j, rec, len, msg);
+		jsonl_error(j, rec, id, cr, msg);
 	} else
-		jsonl_clean(j, rec, len, json_string_value(text),
-		    json_string_length(text));
-	json_decref(root);
+		jsonl_row(j, rec, len, &r);
+	if (j->text.cap > JSONL_KEEP)
+		buf_free(&j->text);
 }
 
 /* The record being skipped has ended: report it. */
@@ -350,21 +494,38 @@ jsonl_skipped(struct jsonl *j)
 	j->records++;
 	snprintf(msg, sizeof msg, "record larger than max_record (%zu bytes)",
 	    j->cfg->jsonl.max_record);
-	jsonl_error(j, NULL, 0, msg);
+	jsonl_error(j, NULL, NULL, j->skip_cr, msg);
 }
 
 /* Keep part of an unfinished record, or start skipping it if too large. */
 static void
 jsonl_buffer(struct jsonl *j, const char *p, size_t len)
 {
-	if (j->skipping)
-		return;
-	if (j->line.len + len > j->cfg->jsonl.max_record) {
+	if (!j->skipping && j->line.len + len > j->cfg->jsonl.max_record) {
 		j->skipping = 1;
+		j->skip_cr = j->line.len > 0 &&
+		    j->line.data[j->line.len - 1] == '\r';
 		buf_free(&j->line);
+	}
+	if (j->skipping) {
+		if (len > 0)
+			j->skip_cr = p[len - 1] == '\r';
 		return;
 	}
 	buf_append(&j->line, p, len);
+}
+
+/* The buffered record (or the skipped one) has ended. */
+static void
+jsonl_line(struct jsonl *j)
+{
+	if (j->skipping)
+		jsonl_skipped(j);
+	else
+		jsonl_record(j, j->line.data, j->line.len);
+	buf_reset(&j->line);
+	if (j->line.cap > JSONL_KEEP)
+		buf_free(&j->line);
 }
 
 /* Feed a chunk of JSON Lines of any size and boundary. */
@@ -377,35 +538,29 @@ jsonl_feed(struct jsonl *j, const char *p, size_t len)
 	while (len > 0) {
 		if ((nl = memchr(p, '\n', len)) == NULL) {
 			jsonl_buffer(j, p, len);
-			return;
+			break;
 		}
 		seg = (size_t)(nl - p);
-		if (j->skipping)
-			jsonl_skipped(j);
-		else if (j->line.len == 0 && seg <= j->cfg->jsonl.max_record)
-			jsonl_record(j, p, seg);
+		if (j->line.len == 0 && !j->skipping &&
+		    seg <= j->cfg->jsonl.max_record)
+			jsonl_record(j, p, seg);	/* straight from p */
 		else {
 			jsonl_buffer(j, p, seg);
-			if (j->skipping)
-				jsonl_skipped(j);
-			else
-				jsonl_record(j, j->line.data, j->line.len);
-			buf_reset(&j->line);
+			jsonl_line(j);
 		}
 		p += seg + 1;
 		len -= seg + 1;
 	}
+	jsonl_flush(j);
 }
 
 /* End of input: a last record without a newline still gets its row. */
 void
 jsonl_finish(struct jsonl *j)
 {
-	if (j->skipping)
-		jsonl_skipped(j);
-	else if (j->line.len != 0)
-		jsonl_record(j, j->line.data, j->line.len);
-	buf_reset(&j->line);
+	if (j->skipping || j->line.len != 0)
+		jsonl_line(j);
+	jsonl_flush(j);
 }
 
 /* Records seen so far. */

@@ -1,12 +1,17 @@
 """JSON Lines mode: one-shot (-F -j) and the daemon's JSON Lines socket."""
 import json
+import os
 import random
 import socket
+import subprocess
+import sys
 
 import pytest
 
-from conftest import CONF, corpus_cases, run
+from conftest import BUILD, CONF, corpus_cases, run
 from daemon import Daemon, recv_all
+
+ASAN = "asan" in str(BUILD)
 
 
 def utf8_cases():
@@ -117,10 +122,11 @@ def test_text_field_and_stats(scrubd, tmp_path):
     st = obj["_clean"]
     assert st["bytes_out"] == len("xy\nz".encode())
     assert st["rules"]["paywall"] == {"matches": 1, "lines_dropped": 0,
-                                      "bytes_removed": 11}
+                                      "bytes_removed": 11, "bytes_added": 0}
     assert st["rules"]["ads"]["lines_dropped"] == 1
     assert st["rules"]["brand-token"]["bytes_removed"] == 9
-    removed = sum(x["bytes_removed"] for x in st["rules"].values())
+    removed = sum(x["bytes_removed"] - x["bytes_added"]
+                  for x in st["rules"].values())
     assert st["bytes_in"] - st["bytes_out"] == removed
 
 
@@ -185,3 +191,180 @@ def test_unchanged_record_is_byte_identical(scrubd):
             b'{"text" : "x\\u0000y" , "z":1}\n')
     r = run([scrubd, "-c", str(CONF), "-F", "-j"], rows)
     assert r.stdout == rows
+
+
+def oneshot(scrubd, data, conf=CONF):
+    """Rows of -F -j for data (bytes), checked to exit 0."""
+    r = run([scrubd, "-c", str(conf), "-F", "-j"], data)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_every_text_member_is_cleaned(scrubd):
+    # Repeated and escaped spellings of the key: each string is cleaned as
+    # a document of its own; the keys and everything else stay as written.
+    line = (b'{"text":"a##paidend##","n":1,"te\\u0078t":"\\u54d2\\u54d2\\u541b'
+            b'b\\n\\u3010\\u54d2\\u54d2\\u3011ad\\nc","\\u0074ext":"same\\/",'
+            b'"texts":"##paidend##","m":{"text":"##paidend##"}}\n')
+    assert oneshot(scrubd, line) == (
+        b'{"text":"a","n":1,"te\\u0078t":"b\\nc","\\u0074ext":"same\\/",'
+        b'"texts":"##paidend##","m":{"text":"##paidend##"}}\n')
+
+
+def test_a_text_member_not_a_string_among_several(scrubd):
+    rows = (b'{"id":"k","text":"a","te\\u0078t":null}\n'
+            b'{"text":{"text":"x"},"text":"a"}\n{"text":"ok"}\n')
+    assert oneshot(scrubd, rows) == (
+        b'{"error":"\\"text\\" is not a string","line":1,"id":"k"}\n'
+        b'{"error":"\\"text\\" is not a string","line":2}\n{"text":"ok"}\n')
+
+
+def test_endings_and_white_space_kept(scrubd):
+    rows = (b' \t{"text":"a##paidend##"} \t\r\n{"text":"b"}\r\n'
+            b'{"text":"c"}\r{"x":1}\r\n\r\n{"text":"d"}\r')
+    assert oneshot(scrubd, rows) == (
+        b' \t{"text":"a"} \t\r\n{"text":"b"}\r\n'
+        b'{"error":"not JSON: end of record expected at column 14",'
+        b'"line":3}\r\n'
+        b'{"error":"not JSON: unexpected end of record at column 2",'
+        b'"line":4}\r\n{"text":"d"}\r\n')
+
+
+def test_numbers_jansson_cannot_hold_are_kept(scrubd):
+    nums = (b'"x":1e400,"y":' + b"9" * 400 + b',"z":-1.5E-400,'
+            b'"w":0.' + b"1" * 300)
+    changed = b'{' + nums + b',"text":"a##paidend##"}\n'
+    same = b'{' + nums + b',"text":"a"}\n'
+    assert oneshot(scrubd, changed + same) == same + same
+
+
+def test_every_error_row_kind(scrubd, tmp_path):
+    conf = jsonl_conf(tmp_path, "max_record = 8K\n")
+    bad_json = [b"", b"\r", b"{", b'{"text":"a"', b'{"text":"a"}}',
+                b'{"text":"a",}', b'{"text":"a"} x', b'{"text":"a\x01"}',
+                b'{"text":"a"}\x00', b'{"text":\x00"a"}', b'{"t\xffxt":"a"}',
+                b'{"text":"\xe4\xb8"}', b'{"text":"\xed\xa0\x80"}',
+                b'{"text":"\\ud800"}', b'{"text":"\\udc00\\ud800"}',
+                b'{"text":"\\x"}', b'{"text":"\\u00e"}', b'{"text":01}',
+                b'{"text":"a","b":[1,2,]}', b'{"text":"a","b":tru}',
+                b'{"text":NaN}', b"\xef\xbb\xbf{}", b"{'text':'a'}",
+                b'{"text":"a","d":' + b"[" * 2048 + b"]" * 2048 + b"}"]
+    rows = bad_json + [
+        b"[1,2]", b'"text"', b"5", b"null",
+        b'{"id":7}', b'{"i\\u0064":{"k":[1,"}"]},"body":"x"}', b"{}",
+        b'{"id":1,"text":7}', b'{"text":null}', b'{"text":["a"]}',
+        b'{"text":{}}', b'{"id":"big","text":"' + b"x" * 9000 + b'"}',
+        b'{"text":"fine"}']
+    out = oneshot(scrubd, b"\n".join(rows) + b"\n", conf).split(b"\n")
+    assert out[-1] == b"" and len(out) == len(rows) + 1
+    got = [json.loads(x) for x in out[:-1]]
+    for i in range(len(bad_json)):
+        assert set(got[i]) == {"error", "line"}, got[i]
+        assert got[i]["error"].startswith("not JSON: "), got[i]
+        assert got[i]["line"] == i + 1
+    n = len(bad_json)
+    assert got[n:] == [
+        {"error": "not a JSON object", "line": n + 1},
+        {"error": "not a JSON object", "line": n + 2},
+        {"error": "not a JSON object", "line": n + 3},
+        {"error": "not a JSON object", "line": n + 4},
+        {"error": 'no "text" field', "line": n + 5, "id": 7},
+        {"error": 'no "text" field', "line": n + 6, "id": {"k": [1, "}"]}},
+        {"error": 'no "text" field', "line": n + 7},
+        {"error": '"text" is not a string', "line": n + 8, "id": 1},
+        {"error": '"text" is not a string', "line": n + 9},
+        {"error": '"text" is not a string', "line": n + 10},
+        {"error": '"text" is not a string', "line": n + 11},
+        {"error": "record larger than max_record (8192 bytes)",
+         "line": n + 12},
+        {"text": "fine"}]
+    # The id's bytes as written, and the nesting jansson allows is valid.
+    assert b'"id":{"k":[1,"}"]}}' in out[n + 5]
+    deep = b'{"text":"a","d":' + b"[" * 2047 + b"]" * 2047 + b"}\n"
+    assert oneshot(scrubd, deep, conf) == deep
+
+
+def test_max_record_boundaries(scrubd, tmp_path):
+    conf = jsonl_conf(tmp_path, "max_record = 1K\n")
+
+    def rec(size, end=b"\n"):
+        r = b'{"text":"a##paidend##","pad":"'
+        return r + b"x" * (size - len(r) - 2) + b'"}' + end
+
+    data = (rec(1024) + rec(1025) + rec(1023, b"\r\n") + rec(1024, b"\r\n")
+            + rec(1024, b""))
+    want = [b"{\"text\":\"a\"" + rec(1024)[22:],
+            b'{"error":"record larger than max_record (1024 bytes)",'
+            b'"line":2}\n',
+            b"{\"text\":\"a\"" + rec(1023, b"\r\n")[22:],
+            b'{"error":"record larger than max_record (1024 bytes)",'
+            b'"line":4}\r\n',
+            b"{\"text\":\"a\"" + rec(1024)[22:]]
+    assert oneshot(scrubd, data, conf) == b"".join(want)
+    d = Daemon(tmp_path, "workers = 1\n",
+               rules=CONF.read_text() + "\n[jsonl]\nmax_record = 1K\n",
+               args=["-J", str(tmp_path / "j.sock")]).start()
+    try:
+        for piece in (1, 3, 700):
+            assert jsonl_roundtrip(str(tmp_path / "j.sock"), data,
+                                   piece=piece, seed=piece) == b"".join(want)
+    finally:
+        assert d.stop() == 0, d.logtext()
+
+
+def test_escapes_split_across_reads(jdaemon):
+    rows = (b'{"text":"\\ud83d\\ude00\\u00e9##paid\\u0065nd##\\n\\u0000\\"",'
+            b'"te\\u0078t":"\\/"}\r\n' * 20)
+    want = (b'{"text":"\xf0\x9f\x98\x80\xc3\xa9\\n\\u0000\\"",'
+            b'"te\\u0078t":"\\/"}\r\n' * 20)
+    for piece in (1, 2, 7):
+        assert jsonl_roundtrip(jdaemon.jsock, rows, piece=piece,
+                               seed=piece) == want
+
+
+def test_corpus_with_crlf_rows_and_padding(scrubd):
+    data, cases = corpus_jsonl()
+    rows = data.split(b"\n")[:-1]
+    padded = b"".join(b" " * (i % 3) + r + b"\t" * (i % 2) + b"\r\n"
+                      for i, r in enumerate(rows))
+    out = oneshot(scrubd, padded).split(b"\r\n")
+    assert out[-1] == b"" and len(out) == len(rows) + 1
+    for i, row in enumerate(out[:-1]):
+        assert row.startswith(b" " * (i % 3) + b"{")
+        assert row.endswith(b"}" + b"\t" * (i % 2))
+        assert json.loads(row)["text"] == cases[i][2]
+
+
+# Run argv[2:] with stdout to argv[1] from a fresh, small process and print
+# its exit code and peak RSS: a child's ru_maxrss starts from the peak of
+# the process it was forked from, here pytest's.
+MAXRSS = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), ru.ru_maxrss)
+"""
+
+
+def test_big_record_memory(scrubd, tmp_path):
+    # One 16 MiB record whose text has escapes and changes costs the record,
+    # its decoded text and fixed buffers: at most 3x the record plus a fixed
+    # amount.  Not under ASan, whose shadow memory and quarantine dominate.
+    if ASAN:
+        pytest.skip("RSS is meaningless under ASan")
+    line = "这是一段正文，##paidend##用于测试。" + "x" * 60 + "\n"
+    text = line * ((16 << 20) // len(line.encode()))
+    rec = json.dumps({"id": 1, "text": text}, ensure_ascii=False).encode()
+    (tmp_path / "big.jsonl").write_bytes(rec + b"\n")
+    with open(tmp_path / "big.jsonl", "rb") as f:
+        r = subprocess.run([sys.executable, "-c", MAXRSS,
+                            str(tmp_path / "out"), scrubd, "-c", str(CONF),
+                            "-F", "-j"], stdin=f, stdout=subprocess.PIPE,
+                           timeout=120)
+    code, maxrss = map(int, r.stdout.split())
+    assert code == 0
+    out = (tmp_path / "out").read_bytes()
+    assert json.loads(out)["text"] == text.replace("##paidend##", "")
+    assert maxrss * 1024 <= 3 * len(rec) + (16 << 20), (maxrss, len(rec))

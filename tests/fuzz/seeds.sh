@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Build the fuzzers' seed corpora from the corpus in tests/corpus: DIR/engine,
-# DIR/config, DIR/jsonl, DIR/session and DIR/transcode (the corpus converted
-# to GB18030, GBK and UTF-16, invalid bytes kept as they are).
-# usage: tests/fuzz/seeds.sh DIR
+# DIR/config, DIR/jsonl, DIR/jsonl_diff, DIR/session and DIR/transcode (the
+# corpus converted to GB18030, GBK and UTF-16, invalid bytes kept as they
+# are).  usage: tests/fuzz/seeds.sh DIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1
 mkdir -p "$out/engine" "$out/config" "$out/jsonl" "$out/session" \
-    "$out/transcode"
+    "$out/transcode" "$out/jsonl_diff"
 n=0
 for f in tests/corpus/*/*.in.txt; do
 	n=$((n + 1))
@@ -37,4 +37,29 @@ for i, f in enumerate(sorted(glob.glob("tests/corpus/*/*.in.txt"))[::4]):
                       ("utf16le", ("\ufeff" + text).encode("utf-16-le", "surrogatepass")),
                       ("utf16be", text.encode("utf-16-be", "surrogatepass"))):
         open(f"{sys.argv[1]}/{i:03d}-{enc}", "wb").write(data[:4096])
+PY
+# The differential target: corpus rows, then the hard cases of JSON itself.
+cp "$out"/jsonl/0[0-3]?.jsonl "$out/jsonl_diff/"
+python3 - "$out/jsonl_diff" <<'PY'
+import sys
+d = sys.argv[1]
+deep = lambda n, inner: '{"text":"x","d":' + "[" * n + inner + "]" * n + "}"
+cases = {
+    "dup-text": '{"text":"a##paidend##","te\\u0078t":"QQb","text":"c"}',
+    "not-string": '{"id":{"k":[1]},"text":"a","text":null}',
+    "numbers": '{"x":1e400,"y":-0.0e-999,"z":' + "9" * 400 + ',"text":"t"}',
+    "escapes": '{"text":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u001F\\ud83d\\ude00QQ"}',
+    "surrogates": '{"text":"\\ud800"}\n{"text":"\\udc00"}\n{"text":"\\ud800\\u0041"}',
+    "crlf-space": ' {"text":"a##paidbegin##"} \r\n\t{"text":"b"}\r\n\r\n',
+    "literals": '{"a":[true,false,null,{}],"text":"","b":tru}\n[1,2]\n"s"\n5',
+    "deep-2046": deep(2046, "1"),
+    "deep-2047": deep(2047, ""),
+    "deep-2048": deep(2048, ""),
+    "keys": '{"t\\u0065xt":"QQ","i\\u0064":7}\n{"id":1}\n{"\\u0000":1,"text":"a"}',
+}
+for name, text in cases.items():
+    open(f"{d}/{name}.jsonl", "w").write(text + "\n")
+open(f"{d}/bytes.jsonl", "wb").write(
+    b'{"text":"a\xff"}\n{"te\x00xt":"a"}\n{"text":"\xe4\xb8"}\n{"k\xc0\x80":1}\n'
+    b'{"text":"\xed\xa0\x80"}\n\r\n{"text":"x"}\x00\n{"text":"\xf4\x90\x80\x80"}')
 PY
