@@ -104,51 +104,6 @@ line_cut(const char *s, size_t max)
 	return (c);
 }
 
-/* Length of the well-formed UTF-8 character at p (RFC 3629), or 0. */
-static size_t
-utf8_char(const unsigned char *p, size_t len)
-{
-	size_t	n, i;
-
-	if (p[0] < 0x80)
-		return (1);
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return (0);
-	if (len < n)
-		return (0);
-	for (i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return (0);
-	if ((p[0] == 0xe0 && p[1] < 0xa0) ||	/* overlong */
-	    (p[0] == 0xed && p[1] > 0x9f) ||	/* surrogate */
-	    (p[0] == 0xf0 && p[1] < 0x90) ||	/* overlong */
-	    (p[0] == 0xf4 && p[1] > 0x8f))	/* past U+10FFFF */
-		return (0);
-	return (n);
-}
-
-/* Is s[0, len) well-formed UTF-8? */
-int
-utf8_valid(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n;
-
-	while (len > 0) {
-		if ((n = utf8_char(p, len)) == 0)
-			return (0);
-		p += n;
-		len -= n;
-	}
-	return (1);
-}
-
 /* The current CLOCK_MONOTONIC second. */
 static uint64_t
 rule_warn_now(void)

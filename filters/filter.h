@@ -112,7 +112,6 @@ void				 stage_changed(struct stage *, const struct line *,
 				    const char *, size_t);
 int				 line_is_blank(const char *, size_t);
 size_t				 line_cut(const char *, size_t);
-int				 utf8_valid(const char *, size_t);
 int				 filter_parse_bool(const char *, int *);
 int				 filter_parse_size(const char *, uint64_t *);
 int				 filter_parse_number(const char *,

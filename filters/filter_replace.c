@@ -24,6 +24,7 @@
 #include "filter.h"
 #include "pattern.h"
 #include "scratch.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 struct replace_conf {

@@ -8,6 +8,7 @@
 #include <iconv.h>
 
 #include "codec.h"
+#include "utf8.h"
 #include "detect.h"
 #include "gbtab.h"
 #include "helpers.h"

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "helpers.h"
+#include "utf8.h"
 
 #include "filter.h"
 #include "scratch.h"

@@ -132,9 +132,6 @@ test_rule_breaks_utf8(void **state)
 	EXPECT_CONF("[filter:c]\ntype = replace\npattern = ^\\C\n",
 	    "{\"text\":\"\\u00e9a\\n\\u00e9\\u00e9\"}\n",
 	    "{\"text\":\"\xef\xbf\xbd" "a\\n\xef\xbf\xbd\xc3\xa9\"}\n");
-	EXPECT_CONF("[filter:r]\ntype = replace\npattern = x\n"
-	    "replacement = \xff\xe4\n", "{\"text\":\"axb\"}\n",
-	    "{\"text\":\"a\xef\xbf\xbd\xef\xbf\xbd" "b\"}\n");
 }
 
 int
