@@ -174,7 +174,8 @@ def test_forced_shutdown_after_all_input_read(tmp_path):
             procs[name] = subprocess.Popen(argv, stdin=f,
                                            stdout=subprocess.PIPE,
                                            stderr=subprocess.PIPE)
-    time.sleep(1)               # all sent (socat); nobody reads the output
+    read_all(procs["socat"].pid, len(doc))  # socat has read it all...
+    time.sleep(0.5)             # ...and sent it; nobody reads the output
     d.signal(signal.SIGTERM)
     d.wait_log("stopping")
     d.signal(signal.SIGTERM)
@@ -188,6 +189,18 @@ def test_forced_shutdown_after_all_input_read(tmp_path):
         else:
             assert p.returncode == 0, err
     assert "end=shutdown_timeout" in d.logtext()
+
+
+def read_all(pid, size, timeout=30):
+    """Wait until process pid has read size bytes (/proc/PID/io rchar)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with open(f"/proc/{pid}/io") as f:
+            io = dict(line.split(": ") for line in f.read().splitlines())
+        if int(io["rchar"]) >= size:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not read its input")
 
 
 def test_max_connections(tmp_path):
