@@ -125,6 +125,25 @@ test_activation() {
 	check "scrubd serves the sockets systemd made (same files)" \
 	    same "$(stat -c %i "$sock" "$jsock" | xargs)" "$inodes"
 	check "JSON Lines through scrubd-jsonl.socket" jsonl_through
+	check "scrubc (installed in /usr/bin) cleans a document, exit 0" \
+	    scrubc_through
+}
+
+# A corpus document through scrubc, compared byte for byte.
+scrubc_through() {
+	local f
+	f=$(ls "$dir"/corpus/*.in.txt | head -n 1)
+	timeout 20 scrubc -s "$sock" < "$f" > "$tmp/c.out" &&
+	    cmp -s "$tmp/c.out" "${f%.in.txt}.expected.txt"
+}
+
+# scrubc_fails: scrubc exits 1, saying why, on a document it cannot get.
+scrubc_fails() {
+	local f rc=0
+	f=$(ls "$dir"/corpus/*.in.txt | head -n 1)
+	timeout 20 scrubc -s "$sock" < "$f" > "$tmp/c.out" 2> "$tmp/c.err" ||
+	    rc=$?
+	same "$rc $(grep -c '^scrubc: ' "$tmp/c.err")" "1 1"
 }
 
 # journal_has TEXT: does scrubd's journal contain TEXT (fixed string)?
@@ -296,6 +315,7 @@ test_broken_restart() {
 	echo "    50 clients in $((t1 - t0)) ms: $(count_outcomes "$tmp/outcomes")"
 	check "every client saw its failure (reset or error): none empty, none hung" \
 	    no_silent_failure "$tmp/outcomes" 50
+	check "scrubc exits 1 with a reason meanwhile" scrubc_fails
 	check "no restart loop (NRestarts 0)" \
 	    same "$(prop scrubd.service NRestarts)" 0
 	check "both sockets still listening" \
