@@ -13,17 +13,10 @@ import pytest
 
 from conftest import BUILD, CONF
 from daemon import Daemon, recv_all
+from test_faults import rss_kib
 from test_metrics import http_get, scrape
 
 ASAN = "asan" in str(BUILD)
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def cpu_seconds(pid):

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "config.h"
 #include "engine.h"
+#include "fuzz.h"
 
 #define FUZZ_NCFG	4
 
@@ -41,20 +42,6 @@ fuzz_write(void *arg, const char *p, size_t len)
 	buf_append(&o->bytes, p, len);
 	if (len > o->longest)
 		o->longest = len;
-}
-
-/* Load a configuration or abort. */
-static struct config *
-fuzz_load(const char *path)
-{
-	struct config_errors	 errs = { NULL, 0 };
-	struct config		*cfg;
-
-	if ((cfg = config_load(path, &errs)) == NULL) {
-		fprintf(stderr, "%s\n", errs.n ? errs.v[0] : path);
-		abort();
-	}
-	return (cfg);
 }
 
 /* Load the configurations once. */

@@ -12,15 +12,9 @@
 #include "config.h"
 #include "engine.h"
 #include "jsonl.h"
+#include "fuzz.h"
 
 static struct config	*fuzz_cfg;
-
-/* Sink appending to a struct buf. */
-static void
-fuzz_write(void *arg, const char *p, size_t len)
-{
-	buf_append(arg, p, len);
-}
 
 /* Load the configuration once. */
 int
@@ -40,7 +34,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct buf	 out = { NULL, 0, 0 };
-	struct sink	 sink = { fuzz_write, &out };
+	struct sink	 sink = { fuzz_buf_write, &out };
 	struct jsonl	*j;
 	size_t		 i, lines = 0, rows = 0, off = 0, n;
 

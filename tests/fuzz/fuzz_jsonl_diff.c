@@ -19,6 +19,7 @@
 #include "config.h"
 #include "engine.h"
 #include "jsonl.h"
+#include "fuzz.h"
 
 #define FUZZ_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL | \
 			    JSON_DECODE_INT_AS_REAL)
@@ -26,13 +27,6 @@
 static struct config	*fuzz_cfg;
 static struct engine	*fuzz_engine;
 static struct buf	 fuzz_clean;
-
-/* Sink appending to a struct buf. */
-static void
-fuzz_write(void *arg, const char *p, size_t len)
-{
-	buf_append(arg, p, len);
-}
 
 /* Report a disagreement and stop. */
 static void
@@ -49,7 +43,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct config_errors	errs = { NULL, 0 };
-	struct sink		sink = { fuzz_write, &fuzz_clean };
+	struct sink		sink = { fuzz_buf_write, &fuzz_clean };
 
 	(void)argc;
 	(void)argv;
@@ -65,7 +59,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 fuzz_run(const uint8_t *data, size_t len, size_t step, struct buf *out)
 {
-	struct sink	 sink = { fuzz_write, out };
+	struct sink	 sink = { fuzz_buf_write, out };
 	struct jsonl	*j;
 	size_t		 off = 0, n;
 

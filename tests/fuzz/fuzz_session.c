@@ -17,31 +17,11 @@
 #include "engine.h"
 #include "session.h"
 #include "stream.h"
+#include "fuzz.h"
 
 #define FUZZ_HEADER	6
 
 static struct config	*fuzz_cfg[3];
-
-/* Sink appending to a struct buf. */
-static void
-fuzz_write(void *arg, const char *p, size_t len)
-{
-	buf_append(arg, p, len);
-}
-
-/* Load a configuration or abort. */
-static struct config *
-fuzz_load(const char *path)
-{
-	struct config_errors	 errs = { NULL, 0 };
-	struct config		*cfg;
-
-	if ((cfg = config_load(path, &errs)) == NULL) {
-		fprintf(stderr, "%s\n", errs.n ? errs.v[0] : path);
-		abort();
-	}
-	return (cfg);
-}
 
 /* Load the configurations once. */
 int
@@ -60,7 +40,7 @@ static void
 fuzz_reference(const struct config *cfg, enum stream_kind kind,
     const char *p, size_t len, struct buf *out)
 {
-	struct sink	 sink = { fuzz_write, out };
+	struct sink	 sink = { fuzz_buf_write, out };
 	struct stream	*st;
 
 	st = stream_new(cfg, &sink, kind, NULL);
