@@ -22,20 +22,32 @@ CC	?= cc
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
 	   libsystemd-dev libjansson-dev libcmocka-dev systemd man-db groff-base \
-	   clang libclang-rt-14-dev socat python3-pytest python3-distributed
+	   clang libclang-rt-14-dev socat python3-pytest python3-distributed \
+	   libvectorscan-dev
 
 # Debian packages needed by make deb and make test-systemd only.
 PKG_DEB_PKGS = build-essential dpkg-dev debhelper lintian debootstrap \
 	   systemd-container
 
 PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd jansson
+
+# The whole-buffer prefilter and phrase lists use Vectorscan (libhs) when
+# pkg-config finds it; VECTORSCAN=no builds without (every rule then runs
+# on every line, phrase lists are PCRE2 alternations).
+VECTORSCAN ?= $(shell pkg-config --exists libhs 2>/dev/null && echo yes || \
+	    echo no)
+ifeq ($(VECTORSCAN),yes)
+PKGS	+= libhs
+VS_DEFS	 = -DSCRUBD_VECTORSCAN
+endif
 WARN	 = -Wall -Wextra -Werror
 OPT	 = -O2 -g
 ifeq ($(SANITIZE),1)
 OPT	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 endif
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) -Ifilters -Idaemon \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) $(VS_DEFS) \
+	   -Ifilters -Idaemon \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
@@ -96,7 +108,7 @@ bench: deps
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = engine config jsonl session
 FUZZ_DIR     = build/fuzz
-FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(VS_DEFS) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \
 	       -Ifilters -Idaemon -DSCRUBD_ROOT='"$(CURDIR)"' \
 	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

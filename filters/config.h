@@ -14,6 +14,8 @@
 
 #include "filter.h"
 
+struct prefilter;
+
 #define CONFIG_DEFAULT_PATH	"/etc/scrubd/scrubd.conf"
 #define CONFIG_MAX_LINE_DEFAULT	(1024 * 1024)
 #define CONFIG_MAX_LINE_MIN	64
@@ -50,6 +52,7 @@ struct config {
 	size_t		 max_line;
 	int		 jit;		/* [engine] jit, default yes */
 	struct jsonl_conf jsonl;
+	struct prefilter *pf;		/* the rules' literals, or NULL */
 	struct cfgkey	*daemon;	/* [daemon] keys, for daemon/ */
 	size_t		 ndaemon;
 	unsigned	 refs;

@@ -1,0 +1,717 @@
+/*
+ * The whole-buffer prefilter and the phrase matcher (see prefilter.h),
+ * on a Vectorscan literal database: literals are matched as bytes, so
+ * invalid UTF-8 and NUL bytes in the text are no concern, and caseless
+ * literals fold ASCII letters only (required.c keeps no other letters).
+ *
+ * A phrase list goes into the database by keys: the first PREFILTER_KEY
+ * bytes of each phrase (all of a shorter one), one literal per distinct
+ * key; a key's phrases are a run of the list sorted by bytes, checked
+ * where the key is found.  Shorter literals compile faster and in less
+ * memory than whole phrases.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "filter.h"
+#include "log.h"
+#include "pattern.h"
+#include "prefilter.h"
+#include "required.h"
+#include "scratch.h"
+#include "xmalloc.h"
+
+static int	prefilter_off;		/* prefilter_set_enabled(0) */
+
+/* Was scrubd built with Vectorscan? */
+int
+prefilter_available(void)
+{
+#ifdef SCRUBD_VECTORSCAN
+	return (1);
+#else
+	return (0);
+#endif
+}
+
+/* Turn the prefilter off (or on) for configurations loaded from now on. */
+void
+prefilter_set_enabled(int on)
+{
+	prefilter_off = !on;
+}
+
+/* Will the configurations loaded now have a prefilter? */
+int
+prefilter_enabled(void)
+{
+	return (prefilter_available() && !prefilter_off);
+}
+
+#ifndef SCRUBD_VECTORSCAN
+
+/* Without Vectorscan there is no prefilter: every rule sees every line. */
+struct prefilter *
+prefilter_build(struct config *cfg, struct config_ctx *ctx)
+{
+	(void)cfg;
+	(void)ctx;
+	return (NULL);
+}
+
+void
+prefilter_free(struct prefilter *pf)
+{
+	(void)pf;
+}
+
+size_t
+prefilter_nslots(const struct prefilter *pf)
+{
+	(void)pf;
+	return (0);
+}
+
+struct pfscan *
+pfscan_new(const struct prefilter *pf)
+{
+	(void)pf;
+	return (NULL);
+}
+
+void
+pfscan_free(struct pfscan *ps)
+{
+	(void)ps;
+}
+
+void
+pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
+{
+	(void)ps;
+	(void)sc;
+	(void)p;
+	(void)len;
+}
+
+uint64_t
+pfscan_line(struct pfscan *ps, const char *p, size_t len)
+{
+	(void)ps;
+	(void)p;
+	(void)len;
+	return (0);
+}
+
+int
+pfscan_may(const struct pfscan *ps, int slot, uint64_t serial)
+{
+	(void)ps;
+	(void)slot;
+	(void)serial;
+	return (1);
+}
+
+enum pattern_result
+phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
+    size_t len, size_t start, uint32_t opts, size_t *ms, size_t *me)
+{
+	(void)p;
+	(void)sc;
+	(void)s;
+	(void)len;
+	(void)start;
+	(void)opts;
+	(void)ms;
+	(void)me;
+	fatalx("phrases_exec without Vectorscan");
+}
+
+#else /* SCRUBD_VECTORSCAN */
+
+#include <hs.h>
+
+#define PREFILTER_KEY		6	/* bytes of a phrase's key */
+#define PREFILTER_MAX_HITS	65536	/* per chunk; past it, no verdicts */
+#define PREFILTER_WINDOW	256	/* first window of a phrase search */
+
+/* What one literal of the database stands for. */
+struct pfid {
+	uint32_t	 slot;
+	uint32_t	 first;		/* phrase key: its run in p->sorted */
+	uint32_t	 count;		/* 0: a required literal */
+	uint32_t	 keylen;
+	const struct patterns *pat;	/* phrase key: its list */
+};
+
+struct prefilter {
+	hs_database_t	*db;
+	struct pfid	*ids;
+	size_t		 nids;
+	size_t		 nslots;
+	uint64_t	 serial;	/* unique: scratch space follows it */
+};
+
+/* The literals being collected for the database. */
+struct pfbuild {
+	const char	**expr;
+	size_t		 *lens;
+	unsigned	 *flags;
+	unsigned	 *idv;
+	size_t		  cap;
+	struct reqset	 *keep;		/* owners of the literals */
+	size_t		  nkeep;
+};
+
+/* One hit of a chunk scan: a slot may match the line holding end - 1. */
+struct pfhit {
+	uint64_t	end;
+	uint32_t	slot;
+};
+
+struct pfscan {
+	const struct prefilter	*pf;
+	uint64_t		*mark;		/* per slot: last line it may match */
+	struct pfhit		*hits;
+	size_t			 nhits;
+	size_t			 cap;
+	size_t			 cur;		/* next hit to apply */
+	const char		*lo;		/* lines wholly in [lo, hi) seen */
+	const char		*hi;
+	uint64_t		 serial;	/* of the last line handed out */
+	uint64_t		 line_end;	/* scan: past the current line */
+	size_t			 line_first;	/* scan: its first hit */
+	int			 unsorted;
+};
+
+/* Compare n bytes, ASCII letters folded if caseless. */
+static int
+prefilter_cmp(const char *a, const char *b, size_t n, int caseless)
+{
+	size_t	i;
+	int	x, y;
+
+	if (!caseless)
+		return (memcmp(a, b, n));
+	for (i = 0; i < n; i++) {
+		x = tolower((unsigned char)a[i]);
+		y = tolower((unsigned char)b[i]);
+		if (x != y)
+			return (x - y);
+	}
+	return (0);
+}
+
+/* Order two phrases of a list by bytes (folded), then by position. */
+static int
+prefilter_order(const void *a, const void *b, void *arg)
+{
+	const struct patterns	*p = arg;
+	const struct pattern_src *x = &p->src[*(const uint32_t *)a];
+	const struct pattern_src *y = &p->src[*(const uint32_t *)b];
+	size_t			 n = x->len < y->len ? x->len : y->len;
+	int			 c;
+
+	if ((c = prefilter_cmp(x->text, y->text, n, p->caseless)) != 0)
+		return (c);
+	if (x->len != y->len)
+		return (x->len < y->len ? -1 : 1);
+	return (*(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1);
+}
+
+/* Add one literal to the database being built. */
+static void
+prefilter_add(struct prefilter *pf, struct pfbuild *b, const char *s,
+    size_t len, int caseless, const struct pfid *id)
+{
+	if (pf->nids == b->cap) {
+		b->cap = b->cap != 0 ? b->cap * 2 : 64;
+		b->expr = xreallocarray(b->expr, b->cap, sizeof *b->expr);
+		b->lens = xreallocarray(b->lens, b->cap, sizeof *b->lens);
+		b->flags = xreallocarray(b->flags, b->cap, sizeof *b->flags);
+		b->idv = xreallocarray(b->idv, b->cap, sizeof *b->idv);
+		pf->ids = xreallocarray(pf->ids, b->cap, sizeof *pf->ids);
+	}
+	b->expr[pf->nids] = s;
+	b->lens[pf->nids] = len;
+	b->flags[pf->nids] = caseless ? HS_FLAG_CASELESS : 0;
+	b->idv[pf->nids] = (unsigned)pf->nids;
+	pf->ids[pf->nids++] = *id;
+}
+
+/* A phrase list: sort it, then one literal per distinct key. */
+static void
+prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
+    struct patterns *p)
+{
+	struct pfid	 id;
+	const struct pattern_src *s, *k;
+	size_t		 i, klen;
+
+	p->sorted = xreallocarray(NULL, p->n, sizeof *p->sorted);
+	for (i = 0; i < p->n; i++)
+		p->sorted[i] = (uint32_t)i;
+	qsort_r(p->sorted, p->n, sizeof *p->sorted, prefilter_order, p);
+	memset(&id, 0, sizeof id);
+	id.slot = (uint32_t)pf->nslots;
+	id.pat = p;
+	for (i = 0; i < p->n; i++) {
+		s = &p->src[p->sorted[i]];
+		if (id.count != 0) {
+			k = &p->src[p->sorted[id.first]];
+			if (s->len >= id.keylen && prefilter_cmp(s->text,
+			    k->text, id.keylen, p->caseless) == 0) {
+				id.count++;	/* begins with the key */
+				continue;
+			}
+			prefilter_add(pf, b, k->text, id.keylen, p->caseless,
+			    &id);
+		}
+		klen = s->len < PREFILTER_KEY ? s->len : PREFILTER_KEY;
+		id.first = (uint32_t)i;
+		id.count = 1;
+		id.keylen = (uint32_t)klen;
+	}
+	if (id.count != 0)
+		prefilter_add(pf, b, p->src[p->sorted[id.first]].text,
+		    id.keylen, p->caseless, &id);
+	p->pf = pf;
+}
+
+/*
+ * A list of PCRE2 patterns: the union of their required literals, or no
+ * slot if one of them has none.  Returns 0, or -1 for no slot.
+ */
+static int
+prefilter_regexps(struct prefilter *pf, struct pfbuild *b,
+    const struct patterns *p)
+{
+	struct reqset	rs, *all;
+	struct pfid	id;
+	size_t		i, j;
+
+	b->keep = xreallocarray(b->keep, b->nkeep + 1, sizeof *b->keep);
+	all = &b->keep[b->nkeep++];
+	memset(all, 0, sizeof *all);
+	for (i = 0; i < p->n; i++) {
+		if (required_literals(p->src[i].text, p->src[i].len,
+		    p->caseless, &rs) != 0) {
+			required_free(all);
+			b->nkeep--;
+			return (-1);
+		}
+		for (j = 0; j < rs.n; j++)
+			required_add(all, rs.v[j].s, rs.v[j].len,
+			    rs.v[j].caseless);
+		required_free(&rs);
+	}
+	memset(&id, 0, sizeof id);
+	id.slot = (uint32_t)pf->nslots;
+	for (j = 0; j < all->n; j++)
+		prefilter_add(pf, b, all->v[j].s, all->v[j].len,
+		    all->v[j].caseless, &id);
+	return (0);
+}
+
+/* Give a rule's pattern list its slot, if it can have one. */
+static void
+prefilter_list(struct prefilter *pf, struct pfbuild *b, struct patterns *p)
+{
+	if (p->n == 0)
+		return;
+	if (p->phrases)
+		prefilter_phrases(pf, b, p);
+	else if (p->re == NULL || prefilter_regexps(pf, b, p) != 0)
+		return;		/* this list runs on every line */
+	p->pf_id = (int)++pf->nslots;
+}
+
+/* Free what the build collected. */
+static void
+prefilter_build_free(struct pfbuild *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nkeep; i++)
+		required_free(&b->keep[i]);
+	free(b->keep);
+	free(b->expr);
+	free(b->lens);
+	free(b->flags);
+	free(b->idv);
+}
+
+/* Compile the collected literals; 0, or -1 with an error reported. */
+static int
+prefilter_compile(struct prefilter *pf, struct pfbuild *b,
+    const struct config *cfg, struct config_ctx *ctx)
+{
+	static uint64_t		 serials;
+	hs_compile_error_t	*err = NULL;
+
+	if (hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
+	    (unsigned)pf->nids, HS_MODE_BLOCK, NULL, &pf->db, &err) !=
+	    HS_SUCCESS) {
+		config_error(ctx, cfg->rules[0].file, cfg->rules[0].line,
+		    "Vectorscan cannot compile the rules' %zu literals: %s",
+		    pf->nids, err != NULL ? err->message : "unknown error");
+		hs_free_compile_error(err);
+		return (-1);
+	}
+	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+	return (0);
+}
+
+/*
+ * Build the configuration's prefilter from every rule's pattern lists
+ * (after they compiled); NULL when disabled or when no list has a slot.
+ * A failure is reported as a configuration error.
+ */
+struct prefilter *
+prefilter_build(struct config *cfg, struct config_ctx *ctx)
+{
+	struct prefilter	*pf;
+	struct pfbuild		 b;
+	struct patterns		*p;
+	size_t			 i, j;
+	int			 rc = 0;
+
+	if (!prefilter_enabled())
+		return (NULL);
+	pf = xcalloc(1, sizeof *pf);
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < cfg->nrules; i++) {
+		if (cfg->rules[i].type->conf_patterns == NULL)
+			continue;
+		for (j = 0; (p = cfg->rules[i].type->conf_patterns(
+		    cfg->rules[i].conf, j)) != NULL; j++)
+			prefilter_list(pf, &b, p);
+	}
+	if (pf->nids != 0)
+		rc = prefilter_compile(pf, &b, cfg, ctx);
+	prefilter_build_free(&b);
+	if (pf->nids == 0 || rc != 0) {
+		prefilter_free(pf);
+		return (NULL);
+	}
+	log_debug("prefilter: %zu literals for %zu of the rules' pattern "
+	    "lists", pf->nids, pf->nslots);
+	return (pf);
+}
+
+/* Free a prefilter. */
+void
+prefilter_free(struct prefilter *pf)
+{
+	if (pf == NULL)
+		return;
+	hs_free_database(pf->db);
+	free(pf->ids);
+	free(pf);
+}
+
+/* Number of slots (pattern lists with literals). */
+size_t
+prefilter_nslots(const struct prefilter *pf)
+{
+	return (pf != NULL ? pf->nslots : 0);
+}
+
+/* A stream's scan state over a prefilter (NULL: no prefilter). */
+struct pfscan *
+pfscan_new(const struct prefilter *pf)
+{
+	struct pfscan	*ps;
+
+	if (pf == NULL)
+		return (NULL);
+	ps = xcalloc(1, sizeof *ps);
+	ps->pf = pf;
+	ps->mark = xcalloc(pf->nslots, sizeof *ps->mark);
+	return (ps);
+}
+
+/* Free a stream's scan state. */
+void
+pfscan_free(struct pfscan *ps)
+{
+	if (ps == NULL)
+		return;
+	free(ps->mark);
+	free(ps->hits);
+	free(ps);
+}
+
+/*
+ * Too many hits in one chunk: stop the scan.  The lines before the
+ * current hit's line were seen whole with all their hits (when hits came
+ * in order; else none is trusted).
+ */
+static int
+pfscan_full(struct pfscan *ps, uint64_t to)
+{
+	const char	*nl;
+
+	if (ps->unsorted) {
+		ps->hi = ps->lo;
+		return (1);
+	}
+	nl = memrchr(ps->lo, '\n', (size_t)(to - 1));
+	ps->hi = nl != NULL ? nl + 1 : ps->lo;
+	ps->nhits = ps->line_first;
+	return (1);
+}
+
+/* Vectorscan's callback for a chunk: note which slot may match where. */
+static int
+pfscan_hit(unsigned int id, unsigned long long from, unsigned long long to,
+    unsigned int flags, void *arg)
+{
+	struct pfscan	*ps = arg;
+	uint32_t	 slot = ps->pf->ids[id].slot;
+	const char	*nl;
+	size_t		 i;
+
+	(void)from;
+	(void)flags;
+	if (ps->nhits != 0 && to < ps->hits[ps->nhits - 1].end)
+		ps->unsorted = 1;
+	if (to > ps->line_end) {	/* a hit in a later line */
+		nl = memchr(ps->lo + to - 1, '\n', (size_t)(ps->hi -
+		    (ps->lo + to - 1)));
+		ps->line_end = nl != NULL ? (uint64_t)(nl - ps->lo) + 1 :
+		    (uint64_t)(ps->hi - ps->lo);
+		ps->line_first = ps->nhits;
+	} else if (!ps->unsorted) {
+		for (i = ps->line_first; i < ps->nhits; i++)
+			if (ps->hits[i].slot == slot)
+				return (0);	/* known for this line */
+	}
+	if (ps->nhits == PREFILTER_MAX_HITS)
+		return (pfscan_full(ps, to));
+	if (ps->nhits == ps->cap) {
+		ps->cap = ps->cap != 0 ? ps->cap * 2 : 256;
+		ps->hits = xreallocarray(ps->hits, ps->cap, sizeof *ps->hits);
+	}
+	ps->hits[ps->nhits].end = to;
+	ps->hits[ps->nhits++].slot = slot;
+	return (0);
+}
+
+/* Order hits by where they end. */
+static int
+pfscan_order(const void *a, const void *b)
+{
+	const struct pfhit	*x = a, *y = b;
+
+	return (x->end < y->end ? -1 : x->end > y->end);
+}
+
+/*
+ * Scan a chunk's complete lines [p, p + len) (len 0: none) once for all
+ * slots; then pfscan_line gives each line of it its verdicts.
+ */
+void
+pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
+{
+	const struct prefilter	*pf = ps->pf;
+	hs_error_t		 rc;
+
+	ps->lo = ps->hi = p;
+	ps->nhits = ps->cur = ps->line_first = 0;
+	ps->line_end = 0;
+	ps->unsorted = 0;
+	if (len == 0 || len > UINT32_MAX / 2)
+		return;		/* nothing seen: every rule decides */
+	ps->hi = p + len;
+	rc = hs_scan(pf->db, p, (unsigned int)len, 0,
+	    scratch_hs(sc, pf->db, pf->serial), pfscan_hit, ps);
+	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
+		log_debug("prefilter scan failed (%d)", rc);
+		ps->hi = ps->lo;
+		return;
+	}
+	if (ps->unsorted)
+		qsort(ps->hits, ps->nhits, sizeof *ps->hits, pfscan_order);
+}
+
+/*
+ * The verdicts for the line [p, p + len) followed by '\n', the next
+ * line of the chunk handed out: its serial (for pfscan_may), or 0 if the
+ * scan did not see it whole.
+ */
+uint64_t
+pfscan_line(struct pfscan *ps, const char *p, size_t len)
+{
+	uint64_t	start, end;
+
+	if (ps == NULL || p < ps->lo || p + len >= ps->hi)
+		return (0);
+	start = (uint64_t)(p - ps->lo);
+	end = start + len;
+	ps->serial++;
+	while (ps->cur < ps->nhits && ps->hits[ps->cur].end <= start)
+		ps->cur++;
+	for (; ps->cur < ps->nhits && ps->hits[ps->cur].end <= end; ps->cur++)
+		ps->mark[ps->hits[ps->cur].slot] = ps->serial;
+	return (ps->serial);
+}
+
+/* May slot match the line given serial by pfscan_line? */
+int
+pfscan_may(const struct pfscan *ps, int slot, uint64_t serial)
+{
+	return (ps->mark[slot] == serial);
+}
+
+/* A phrase search: the best match so far in one subject. */
+struct phsearch {
+	const struct patterns	*p;
+	const char		*s;
+	size_t			 len;
+	size_t			 base;		/* where the window starts */
+	int			 partial;	/* the window ends the subject */
+	int			 found;
+	int			 best_partial;
+	size_t			 best_s;
+	uint32_t		 best_i;	/* the phrase's place in the list */
+};
+
+/* Offer a match (or a partial one) of phrase i at start ks. */
+static void
+phrases_offer(struct phsearch *ph, size_t ks, uint32_t i, int partial)
+{
+	if (ph->found && (ks > ph->best_s || (ks == ph->best_s &&
+	    i > ph->best_i)))
+		return;
+	ph->found = 1;
+	ph->best_s = ks;
+	ph->best_i = i;
+	ph->best_partial = partial;
+}
+
+/* Vectorscan's callback for a phrase search: check the key's phrases. */
+static int
+phrases_hit(unsigned int id, unsigned long long from, unsigned long long to,
+    unsigned int flags, void *arg)
+{
+	struct phsearch			*ph = arg;
+	const struct pfid		*k;
+	const struct pattern_src	*src;
+	size_t				 ks, j, rest;
+	uint32_t			 i;
+
+	(void)from;
+	(void)flags;
+	k = &((const struct prefilter *)ph->p->pf)->ids[id];
+	if (k->pat != ph->p)
+		return (0);	/* another list's literal */
+	ks = ph->base + (size_t)to - k->keylen;
+	rest = ph->len - ks;
+	for (j = k->first; j < (size_t)k->first + k->count; j++) {
+		i = ph->p->sorted[j];
+		src = &ph->p->src[i];
+		if (src->len <= rest) {
+			if (prefilter_cmp(ph->s + ks, src->text, src->len,
+			    ph->p->caseless) == 0)
+				phrases_offer(ph, ks, i, 0);
+		} else if (ph->partial && prefilter_cmp(ph->s + ks, src->text,
+		    rest, ph->p->caseless) == 0)
+			phrases_offer(ph, ks, i, 1);
+	}
+	return (0);
+}
+
+/*
+ * Partial matches too short to hold a key: phrases that the subject's
+ * last bytes, from ks, begin (found by binary search in the sorted list).
+ */
+static void
+phrases_tail(struct phsearch *ph, size_t ks)
+{
+	const struct patterns		*p = ph->p;
+	const struct pattern_src	*src;
+	size_t				 lo = 0, hi = p->n, mid, n, j;
+
+	n = ph->len - ks;
+	while (lo < hi) {	/* the first phrase not below the tail */
+		mid = lo + (hi - lo) / 2;
+		src = &p->src[p->sorted[mid]];
+		if (prefilter_cmp(src->text, ph->s + ks, src->len < n ?
+		    src->len : n, p->caseless) < 0 || (src->len < n &&
+		    prefilter_cmp(src->text, ph->s + ks, src->len,
+		    p->caseless) == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (j = lo; j < p->n; j++) {
+		src = &p->src[p->sorted[j]];
+		if (src->len < n || prefilter_cmp(src->text, ph->s + ks, n,
+		    p->caseless) != 0)
+			break;
+		if (src->len > n)
+			phrases_offer(ph, ks, p->sorted[j], 1);
+	}
+}
+
+/* Search the window [ph->base, end) of the subject. */
+static void
+phrases_window(struct phsearch *ph, struct scratch *sc, size_t end)
+{
+	const struct prefilter	*pf = ph->p->pf;
+	size_t			 ks;
+
+	ph->partial = ph->partial && end == ph->len;
+	if (end > ph->base)
+		(void)hs_scan(pf->db, ph->s + ph->base, (unsigned int)(end -
+		    ph->base), 0, scratch_hs(sc, pf->db, pf->serial),
+		    phrases_hit, ph);
+	if (!ph->partial)
+		return;
+	ks = ph->len > PREFILTER_KEY ? ph->len - PREFILTER_KEY + 1 : 0;
+	for (ks = ks > ph->base ? ks : ph->base; ks < ph->len; ks++)
+		if (!ph->found || ks <= ph->best_s)
+			phrases_tail(ph, ks);
+}
+
+/*
+ * Find the first match of a phrase list in s[start, len), as PCRE2 finds
+ * one of the alternation of its phrases: the leftmost, and there the
+ * first in the list; with PCRE2_PARTIAL_HARD, a phrase the end of s cuts
+ * short counts where it starts.  The search widens a window from start
+ * until the best match starts a key's length before its end: no match
+ * starting earlier can end past it.
+ */
+enum pattern_result
+phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
+    size_t len, size_t start, uint32_t opts, size_t *ms, size_t *me)
+{
+	struct phsearch	ph;
+	size_t		w = PREFILTER_WINDOW, end;
+
+	memset(&ph, 0, sizeof ph);
+	ph.p = p;
+	ph.s = s;
+	ph.len = len;
+	for (;;) {
+		end = len - start > w ? start + w : len;
+		ph.base = start;
+		ph.partial = (opts & PCRE2_PARTIAL_HARD) != 0;
+		phrases_window(&ph, sc, end);
+		if (end == len || (ph.found && ph.best_s + PREFILTER_KEY <=
+		    end))
+			break;
+		w = w < SIZE_MAX / 4 ? w * 2 : SIZE_MAX / 2;
+		ph.found = 0;
+	}
+	if (!ph.found)
+		return (PATTERN_NOMATCH);
+	*ms = ph.best_s;
+	*me = ph.best_partial ? len : ph.best_s + p->src[ph.best_i].len;
+	return (ph.best_partial ? PATTERN_PARTIAL : PATTERN_MATCH);
+}
+
+#endif /* SCRUBD_VECTORSCAN */
