@@ -106,7 +106,7 @@ bench: deps
 
 # libFuzzer targets: the engine, the configuration loader, JSON Lines.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = engine config jsonl session
+FUZZ_TARGETS = engine config jsonl session prefilter
 FUZZ_DIR     = build/fuzz
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(VS_DEFS) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \

@@ -9,6 +9,15 @@
  * key; a key's phrases are a run of the list sorted by bytes, checked
  * where the key is found.  Shorter literals compile faster and in less
  * memory than whole phrases.
+ *
+ * Debian 12's Vectorscan (5.4.9) can miss a match that ends in the last
+ * bytes of a scanned buffer on AVX-512 machines (an accelerator's tail
+ * handling, fixed upstream in 5.4.13): a set such as "##paid" and "aka"
+ * over a run of "b" then "##paid" a few bytes before the end finds
+ * nothing, depending on the buffer's alignment.  So the last
+ * PREFILTER_TAIL bytes of every scan (and the longest literal before
+ * them) are searched again here, exactly, with binary search in the
+ * literals sorted by length and bytes (prefilter_tail).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -136,6 +145,7 @@ phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
 #define PREFILTER_KEY		6	/* bytes of a phrase's key */
 #define PREFILTER_MAX_HITS	65536	/* per chunk; past it, no verdicts */
 #define PREFILTER_WINDOW	256	/* first window of a phrase search */
+#define PREFILTER_TAIL		128	/* bytes searched again, see above */
 
 /* What one literal of the database stands for. */
 struct pfid {
@@ -146,12 +156,32 @@ struct pfid {
 	const struct patterns *pat;	/* phrase key: its list */
 };
 
+/* One literal, for the exact search of a scan's tail. */
+struct pflit {
+	const char	*s;
+	uint32_t	 len;
+	uint32_t	 id;
+};
+
+/* The literals of one length and case mode: a run of pf->lits. */
+struct pfrun {
+	uint32_t	 len;
+	uint32_t	 first;
+	uint32_t	 count;
+	int		 caseless;
+};
+
 struct prefilter {
 	hs_database_t	*db;
 	struct pfid	*ids;
 	size_t		 nids;
 	size_t		 nslots;
 	uint64_t	 serial;	/* unique: scratch space follows it */
+	char		*bytes;		/* every literal's bytes */
+	struct pflit	*lits;		/* by case mode, length, bytes */
+	struct pfrun	*runs;
+	size_t		 nruns;
+	size_t		 maxlen;
 };
 
 /* The literals being collected for the database. */
@@ -343,6 +373,111 @@ prefilter_build_free(struct pfbuild *b)
 	free(b->idv);
 }
 
+/* Order literals by case mode, then length, then bytes (folded). */
+static int
+prefilter_lit_order(const void *a, const void *b, void *arg)
+{
+	const struct pflit	*x = a, *y = b;
+	const unsigned		*flags = arg;
+	int			 cx = flags[x->id] != 0, cy = flags[y->id] != 0;
+
+	if (cx != cy)
+		return (cx - cy);
+	if (x->len != y->len)
+		return (x->len < y->len ? -1 : 1);
+	return (prefilter_cmp(x->s, y->s, x->len, cx));
+}
+
+/* Keep a copy of every literal, sorted, for prefilter_tail. */
+static void
+prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
+{
+	size_t	i, off = 0, total = 0;
+	int	ci;
+
+	for (i = 0; i < pf->nids; i++)
+		total += b->lens[i];
+	pf->bytes = xmalloc(total + 1);
+	pf->lits = xreallocarray(NULL, pf->nids, sizeof *pf->lits);
+	for (i = 0; i < pf->nids; i++) {
+		memcpy(pf->bytes + off, b->expr[i], b->lens[i]);
+		pf->lits[i].s = pf->bytes + off;
+		pf->lits[i].len = (uint32_t)b->lens[i];
+		pf->lits[i].id = (uint32_t)i;
+		off += b->lens[i];
+		if (b->lens[i] > pf->maxlen)
+			pf->maxlen = b->lens[i];
+	}
+	qsort_r(pf->lits, pf->nids, sizeof *pf->lits, prefilter_lit_order,
+	    b->flags);
+	for (i = 0; i < pf->nids; i++) {
+		ci = b->flags[pf->lits[i].id] != 0;
+		if (pf->nruns == 0 || pf->runs[pf->nruns - 1].len !=
+		    pf->lits[i].len || pf->runs[pf->nruns - 1].caseless != ci) {
+			pf->runs = xreallocarray(pf->runs, pf->nruns + 1,
+			    sizeof *pf->runs);
+			pf->runs[pf->nruns].len = pf->lits[i].len;
+			pf->runs[pf->nruns].first = (uint32_t)i;
+			pf->runs[pf->nruns].count = 0;
+			pf->runs[pf->nruns++].caseless = ci;
+		}
+		pf->runs[pf->nruns - 1].count++;
+	}
+}
+
+/* Report every literal of run r found at p (in the tail); 1: stop. */
+static int
+prefilter_tail_at(const struct prefilter *pf, const struct pfrun *r,
+    const char *p, unsigned long long to, match_event_handler cb, void *arg)
+{
+	size_t	lo = r->first, hi = (size_t)r->first + r->count, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (prefilter_cmp(pf->lits[mid].s, p, r->len, r->caseless) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < (size_t)r->first + r->count && prefilter_cmp(
+	    pf->lits[lo].s, p, r->len, r->caseless) == 0; lo++)
+		if (cb(pf->lits[lo].id, 0, to, 0, arg) != 0)
+			return (1);
+	return (0);
+}
+
+/* Search the end of a scanned buffer exactly (see the top); 1: stop. */
+static int
+prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
+    match_event_handler cb, void *arg)
+{
+	size_t	q, i, back = PREFILTER_TAIL + pf->maxlen;
+
+	for (q = len > back ? len - back : 0; q < len; q++)
+		for (i = 0; i < pf->nruns; i++)
+			if (pf->runs[i].len <= len - q && prefilter_tail_at(pf,
+			    &pf->runs[i], p + q, q + pf->runs[i].len, cb, arg))
+				return (1);
+	return (0);
+}
+
+/*
+ * Scan p[0, len) with the database, then its tail exactly: every match
+ * goes to cb, some twice.  Returns Vectorscan's result.
+ */
+static hs_error_t
+prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
+    size_t len, match_event_handler cb, void *arg)
+{
+	hs_error_t	rc;
+
+	rc = hs_scan(pf->db, p, (unsigned int)len, 0, scratch_hs(sc, pf->db,
+	    pf->serial), cb, arg);
+	if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, cb, arg))
+		rc = HS_SCAN_TERMINATED;
+	return (rc);
+}
+
 /* Compile the collected literals; 0, or -1 with an error reported. */
 static int
 prefilter_compile(struct prefilter *pf, struct pfbuild *b,
@@ -361,6 +496,7 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 		return (-1);
 	}
 	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+	prefilter_tail_index(pf, b);
 	return (0);
 }
 
@@ -409,6 +545,9 @@ prefilter_free(struct prefilter *pf)
 		return;
 	hs_free_database(pf->db);
 	free(pf->ids);
+	free(pf->bytes);
+	free(pf->lits);
+	free(pf->runs);
 	free(pf);
 }
 
@@ -526,8 +665,7 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
 	if (len == 0 || len > UINT32_MAX / 2)
 		return;		/* nothing seen: every rule decides */
 	ps->hi = p + len;
-	rc = hs_scan(pf->db, p, (unsigned int)len, 0,
-	    scratch_hs(sc, pf->db, pf->serial), pfscan_hit, ps);
+	rc = prefilter_scan(pf, sc, p, len, pfscan_hit, ps);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
 		log_debug("prefilter scan failed (%d)", rc);
 		ps->hi = ps->lo;
@@ -666,8 +804,7 @@ phrases_window(struct phsearch *ph, struct scratch *sc, size_t end)
 
 	ph->partial = ph->partial && end == ph->len;
 	if (end > ph->base)
-		(void)hs_scan(pf->db, ph->s + ph->base, (unsigned int)(end -
-		    ph->base), 0, scratch_hs(sc, pf->db, pf->serial),
+		(void)prefilter_scan(pf, sc, ph->s + ph->base, end - ph->base,
 		    phrases_hit, ph);
 	if (!ph->partial)
 		return;
