@@ -119,11 +119,15 @@ engine_free(struct engine *e)
 	free(e);
 }
 
-/* Write a kept line to the sink. */
+/* Write a kept line to the sink (in one write if its ending follows it). */
 void
 engine_emit(struct engine *e, const struct line *l)
 {
 	e->bytes_out += l->len + l->eol_len;
+	if (l->eol == l->data + l->len && l->len + l->eol_len <= e->max_line) {
+		e->sink.write(e->sink.arg, l->data, l->len + l->eol_len);
+		return;
+	}
 	if (l->len != 0)
 		e->sink.write(e->sink.arg, l->data, l->len);
 	if (l->eol_len != 0)
@@ -268,8 +272,9 @@ engine_piece(struct engine *e, const char *p, size_t len)
 }
 
 /*
- * Pass on the end of a line: body without '\n', nl if one followed; scan:
- * the prefilter's serial for it (0: none).
+ * Pass on the end of a line: body without '\n', nl if one followed (at
+ * p[len] if scan is not 0: the line lies whole in the chunk); scan: the
+ * prefilter's serial for it, 1 if none.
  */
 static void
 engine_line(struct engine *e, const char *p, size_t len, int nl,
@@ -298,12 +303,14 @@ engine_line(struct engine *e, const char *p, size_t len, int nl,
 		l.eol_len = 0;
 	} else if (len > 0 && p[len - 1] == '\r') {
 		l.len--;
-		l.eol = "\r\n";
+		l.eol = scan != 0 ? p + l.len : "\r\n";
 		l.eol_len = 2;
 	} else {
-		l.eol = "\n";
+		l.eol = scan != 0 ? p + l.len : "\n";
 		l.eol_len = 1;
 	}
+	if (l.scan == 1)
+		l.scan = 0;	/* in the chunk, but not seen by a prefilter */
 	e->piece_sent = 0;
 	engine_deliver(e, 0, &l);
 }
@@ -333,6 +340,21 @@ engine_buffer(struct engine *e, const char *p, size_t len)
 	buf_append(&e->line, p, len);
 }
 
+/*
+ * What engine_line is told of a line lying whole in the chunk: the
+ * prefilter's serial, or 1 (no verdicts); 0 if it began before.
+ */
+static uint64_t
+engine_line_scan(struct engine *e, const char *p, size_t len)
+{
+	uint64_t	s;
+
+	if (e->piece_sent)
+		return (0);
+	s = pfscan_line(e->pf, p, len);
+	return (s != 0 ? s : 1);
+}
+
 /* Cut bytes of the document into lines and pass them on. */
 static void
 engine_lines(struct engine *e, const char *p, size_t len)
@@ -347,8 +369,7 @@ engine_lines(struct engine *e, const char *p, size_t len)
 		}
 		seg = (size_t)(nl - p);
 		if (e->line.len == 0)
-			engine_line(e, p, seg, 1, e->piece_sent ? 0 :
-			    pfscan_line(e->pf, p, seg));
+			engine_line(e, p, seg, 1, engine_line_scan(e, p, seg));
 		else {
 			engine_buffer(e, p, seg);
 			engine_line(e, e->line.data, e->line.len, 1, 0);

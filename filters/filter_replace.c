@@ -421,7 +421,7 @@ replace_line(struct stage *st, const struct line *l)
 	int			 bol, more = (l->flags & LINE_MORE) != 0;
 
 	if (l->flags == 0 && (!patterns_may_line(&c->pat, st, l) ||
-	    !patterns_may_match(&c->pat, l->data, l->len))) {
+	    (l->scan == 0 && !patterns_may_match(&c->pat, l->data, l->len)))) {
 		stage_next(st, l);	/* a whole line no pattern can match */
 		return;
 	}

@@ -15,9 +15,10 @@
  * handling, fixed upstream in 5.4.13): a set such as "##paid" and "aka"
  * over a run of "b" then "##paid" a few bytes before the end finds
  * nothing, depending on the buffer's alignment.  So the last
- * PREFILTER_TAIL bytes of every scan (and the longest literal before
- * them) are searched again here, exactly, with binary search in the
- * literals sorted by length and bytes (prefilter_tail).
+ * PREFILTER_TAIL bytes of every scan (one AVX-512 vector) are searched
+ * here instead, exactly, with binary search in the literals sorted by
+ * length and bytes (prefilter_tail): matches ending there come from this
+ * search only, in order of their ends, after Vectorscan's.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -105,24 +106,6 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
 	(void)len;
 }
 
-uint64_t
-pfscan_line(struct pfscan *ps, const char *p, size_t len)
-{
-	(void)ps;
-	(void)p;
-	(void)len;
-	return (0);
-}
-
-int
-pfscan_may(const struct pfscan *ps, int slot, uint64_t serial)
-{
-	(void)ps;
-	(void)slot;
-	(void)serial;
-	return (1);
-}
-
 enum pattern_result
 phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
     size_t len, size_t start, uint32_t opts, size_t *ms, size_t *me)
@@ -145,7 +128,9 @@ phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
 #define PREFILTER_KEY		6	/* bytes of a phrase's key */
 #define PREFILTER_MAX_HITS	65536	/* per chunk; past it, no verdicts */
 #define PREFILTER_WINDOW	256	/* first window of a phrase search */
-#define PREFILTER_TAIL		128	/* bytes searched again, see above */
+#define PREFILTER_TAIL		64	/* bytes searched again, see above */
+#define PREFILTER_TAIL_HITS	256	/* tail matches sorted before use */
+#define PREFILTER_NEST_MAX	1024	/* required literals nested at most */
 
 /* What one literal of the database stands for. */
 struct pfid {
@@ -154,6 +139,20 @@ struct pfid {
 	uint32_t	 count;		/* 0: a required literal */
 	uint32_t	 keylen;
 	const struct patterns *pat;	/* phrase key: its list */
+	uint32_t	 kid_first;	/* literals holding this one */
+	uint32_t	 nkids;
+	uint32_t	 lit;		/* its entry in pf->lits */
+	int		 caseless;
+};
+
+/*
+ * A required literal that holds a shorter one (哒哒君 holds 哒哒): it is
+ * not in the database, but checked where the shorter one is found.
+ */
+struct pfkid {
+	uint32_t	 parent;
+	uint32_t	 id;
+	uint32_t	 off;		/* where the parent lies in it */
 };
 
 /* One literal, for the exact search of a scan's tail. */
@@ -182,6 +181,8 @@ struct prefilter {
 	struct pfrun	*runs;
 	size_t		 nruns;
 	size_t		 maxlen;
+	struct pfkid	*kids;		/* by parent */
+	size_t		 nkids;
 };
 
 /* The literals being collected for the database. */
@@ -193,27 +194,6 @@ struct pfbuild {
 	size_t		  cap;
 	struct reqset	 *keep;		/* owners of the literals */
 	size_t		  nkeep;
-};
-
-/* One hit of a chunk scan: a slot may match the line holding end - 1. */
-struct pfhit {
-	uint64_t	end;
-	uint32_t	slot;
-};
-
-struct pfscan {
-	const struct prefilter	*pf;
-	uint64_t		*mark;		/* per slot: last line it may match */
-	struct pfhit		*hits;
-	size_t			 nhits;
-	size_t			 cap;
-	size_t			 cur;		/* next hit to apply */
-	const char		*lo;		/* lines wholly in [lo, hi) seen */
-	const char		*hi;
-	uint64_t		 serial;	/* of the last line handed out */
-	uint64_t		 line_end;	/* scan: past the current line */
-	size_t			 line_first;	/* scan: its first hit */
-	int			 unsorted;
 };
 
 /* Compare n bytes, ASCII letters folded if caseless. */
@@ -268,7 +248,8 @@ prefilter_add(struct prefilter *pf, struct pfbuild *b, const char *s,
 	b->lens[pf->nids] = len;
 	b->flags[pf->nids] = caseless ? HS_FLAG_CASELESS : 0;
 	b->idv[pf->nids] = (unsigned)pf->nids;
-	pf->ids[pf->nids++] = *id;
+	pf->ids[pf->nids] = *id;
+	pf->ids[pf->nids++].caseless = caseless;
 }
 
 /* A phrase list: sort it, then one literal per distinct key. */
@@ -310,6 +291,69 @@ prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
 	p->pf = pf;
 }
 
+/* Does every literal of a hold one of those in s (a literal of it)? */
+static int
+prefilter_covered(const struct reqset *a, const struct reqset *s)
+{
+	const struct reqlit	*x, *y;
+	size_t			 i, j, k;
+	int			 found;
+
+	for (i = 0; i < a->n; i++) {
+		x = &a->v[i];
+		found = 0;
+		for (j = 0; j < s->n && !found; j++) {
+			y = &s->v[j];
+			if ((!y->caseless && x->caseless) || y->len > x->len)
+				continue;
+			for (k = 0; k + y->len <= x->len && !found; k++)
+				found = prefilter_cmp(x->s + k, y->s, y->len,
+				    y->caseless) == 0;
+		}
+		if (!found)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Each pattern's best set of required literals, or another of its sets
+ * that the others' literals already cover (^..欢迎加入..哒哒 next to
+ * ^..【..哒哒: 哒哒 for both): fewer literals to scan for.  0, or -1 if a
+ * pattern has none.
+ */
+static int
+prefilter_choose(const struct patterns *p, struct reqset *best)
+{
+	struct reqset	alts[REQUIRED_MAX_ALTS], tmp;
+	size_t		i, j, k, n;
+	int		rc = 0;
+
+	for (i = 0; i < p->n && rc == 0; i++)
+		rc = required_literals(p->src[i].text, p->src[i].len,
+		    p->caseless, &best[i], NULL, NULL);
+	for (i = 0; i < p->n && rc == 0 && p->n > 1; i++) {
+		(void)required_literals(p->src[i].text, p->src[i].len,
+		    p->caseless, &tmp, alts, &n);
+		required_free(&tmp);
+		for (j = 0; j < n; j++) {
+			for (k = 0; k < p->n; k++)
+				if (k != i && prefilter_covered(&alts[j],
+				    &best[k]))
+					break;
+			if (k < p->n) {
+				required_free(&best[i]);
+				best[i] = alts[j];
+				memset(&alts[j], 0, sizeof alts[j]);
+				break;
+			}
+		}
+		for (j = 0; j < n; j++)
+			required_free(&alts[j]);
+	}
+	return (rc);
+}
+
 /*
  * A list of PCRE2 patterns: the union of their required literals, or no
  * slot if one of them has none.  Returns 0, or -1 for no slot.
@@ -318,31 +362,31 @@ static int
 prefilter_regexps(struct prefilter *pf, struct pfbuild *b,
     const struct patterns *p)
 {
-	struct reqset	rs, *all;
-	struct pfid	id;
-	size_t		i, j;
+	struct reqset	*best, *all;
+	struct pfid	 id;
+	size_t		 i, j;
+	int		 rc;
 
-	b->keep = xreallocarray(b->keep, b->nkeep + 1, sizeof *b->keep);
-	all = &b->keep[b->nkeep++];
-	memset(all, 0, sizeof *all);
-	for (i = 0; i < p->n; i++) {
-		if (required_literals(p->src[i].text, p->src[i].len,
-		    p->caseless, &rs) != 0) {
-			required_free(all);
-			b->nkeep--;
-			return (-1);
-		}
-		for (j = 0; j < rs.n; j++)
-			required_add(all, rs.v[j].s, rs.v[j].len,
-			    rs.v[j].caseless);
-		required_free(&rs);
+	best = xcalloc(p->n, sizeof *best);
+	if ((rc = prefilter_choose(p, best)) == 0) {
+		b->keep = xreallocarray(b->keep, b->nkeep + 1,
+		    sizeof *b->keep);
+		all = &b->keep[b->nkeep++];
+		memset(all, 0, sizeof *all);
+		memset(&id, 0, sizeof id);
+		id.slot = (uint32_t)pf->nslots;
+		for (i = 0; i < p->n; i++)
+			for (j = 0; j < best[i].n; j++)
+				required_add(all, best[i].v[j].s,
+				    best[i].v[j].len, best[i].v[j].caseless);
+		for (j = 0; j < all->n; j++)
+			prefilter_add(pf, b, all->v[j].s, all->v[j].len,
+			    all->v[j].caseless, &id);
 	}
-	memset(&id, 0, sizeof id);
-	id.slot = (uint32_t)pf->nslots;
-	for (j = 0; j < all->n; j++)
-		prefilter_add(pf, b, all->v[j].s, all->v[j].len,
-		    all->v[j].caseless, &id);
-	return (0);
+	for (i = 0; i < p->n; i++)
+		required_free(&best[i]);
+	free(best);
+	return (rc);
 }
 
 /* Give a rule's pattern list its slot, if it can have one. */
@@ -410,6 +454,8 @@ prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
 	}
 	qsort_r(pf->lits, pf->nids, sizeof *pf->lits, prefilter_lit_order,
 	    b->flags);
+	for (i = 0; i < pf->nids; i++)
+		pf->ids[pf->lits[i].id].lit = (uint32_t)i;
 	for (i = 0; i < pf->nids; i++) {
 		ci = b->flags[pf->lits[i].id] != 0;
 		if (pf->nruns == 0 || pf->runs[pf->nruns - 1].len !=
@@ -425,10 +471,82 @@ prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
 	}
 }
 
-/* Report every literal of run r found at p (in the tail); 1: stop. */
+/* The matches of a scan's tail, to hand on in order of their ends. */
+struct pftail {
+	unsigned long long	 to[PREFILTER_TAIL_HITS];
+	uint32_t		 id[PREFILTER_TAIL_HITS];
+	size_t			 n;
+	int			 full;		/* more than fit: handed on as found */
+};
+
+/* A scan and where its tail begins: matches ending past cut are the tail's. */
+struct pfcall {
+	const struct prefilter	*pf;
+	const char		*p;
+	size_t			 len;
+	match_event_handler	 cb;
+	void			*arg;
+	unsigned long long	 cut;
+};
+
+/*
+ * Vectorscan's callback: hand on a match unless it is the tail's, then
+ * the literals holding it that are there too (at the same end: the same
+ * line, all a chunk scan needs of them).
+ */
+static int
+prefilter_head(unsigned int id, unsigned long long from,
+    unsigned long long to, unsigned int flags, void *arg)
+{
+	struct pfcall		*c = arg;
+	const struct pfkid	*k;
+	const struct pflit	*l;
+	const struct pfid	*pid = &c->pf->ids[id];
+	unsigned long long	 at;
+	uint32_t		 i, plen;
+
+	if (to > c->cut)
+		return (0);
+	if (c->cb(id, from, to, flags, c->arg) != 0)
+		return (1);
+	plen = c->pf->lits[pid->lit].len;
+	for (i = 0; i < pid->nkids; i++) {
+		k = &c->pf->kids[pid->kid_first + i];
+		l = &c->pf->lits[c->pf->ids[k->id].lit];
+		if (to < (unsigned long long)plen + k->off)
+			continue;
+		at = to - plen - k->off;
+		if (at + l->len > c->len || (tolower((unsigned char)
+		    c->p[at + l->len - 1]) != tolower((unsigned char)
+		    l->s[l->len - 1])))
+			continue;	/* its last byte is not there */
+		if (prefilter_cmp(c->p + at, l->s, l->len,
+		    c->pf->ids[k->id].caseless) == 0 &&
+		    c->cb(k->id, 0, to, 0, c->arg) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Keep a match of the tail (or hand it on if there are too many). */
+static int
+prefilter_tail_add(struct pftail *t, const struct pfcall *c, uint32_t id,
+    unsigned long long to)
+{
+	if (t->n == PREFILTER_TAIL_HITS)
+		t->full = 1;
+	if (t->full)
+		return (c->cb(id, 0, to, 0, c->arg));
+	t->to[t->n] = to;
+	t->id[t->n++] = id;
+	return (0);
+}
+
+/* Find every literal of run r at p, ending at to; 1: stop. */
 static int
 prefilter_tail_at(const struct prefilter *pf, const struct pfrun *r,
-    const char *p, unsigned long long to, match_event_handler cb, void *arg)
+    const char *p, unsigned long long to, struct pftail *t,
+    const struct pfcall *c)
 {
 	size_t	lo = r->first, hi = (size_t)r->first + r->count, mid;
 
@@ -441,41 +559,160 @@ prefilter_tail_at(const struct prefilter *pf, const struct pfrun *r,
 	}
 	for (; lo < (size_t)r->first + r->count && prefilter_cmp(
 	    pf->lits[lo].s, p, r->len, r->caseless) == 0; lo++)
-		if (cb(pf->lits[lo].id, 0, to, 0, arg) != 0)
+		if (prefilter_tail_add(t, c, pf->lits[lo].id, to) != 0)
 			return (1);
 	return (0);
 }
 
-/* Search the end of a scanned buffer exactly (see the top); 1: stop. */
+/* Hand on the tail's matches by their ends (insertion sort: few). */
 static int
-prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
-    match_event_handler cb, void *arg)
+prefilter_tail_flush(struct pftail *t, const struct pfcall *c)
 {
-	size_t	q, i, back = PREFILTER_TAIL + pf->maxlen;
+	unsigned long long	to;
+	size_t			i, j;
+	uint32_t		id;
 
-	for (q = len > back ? len - back : 0; q < len; q++)
-		for (i = 0; i < pf->nruns; i++)
-			if (pf->runs[i].len <= len - q && prefilter_tail_at(pf,
-			    &pf->runs[i], p + q, q + pf->runs[i].len, cb, arg))
-				return (1);
+	for (i = 1; i < t->n; i++) {
+		to = t->to[i];
+		id = t->id[i];
+		for (j = i; j > 0 && t->to[j - 1] > to; j--) {
+			t->to[j] = t->to[j - 1];
+			t->id[j] = t->id[j - 1];
+		}
+		t->to[j] = to;
+		t->id[j] = id;
+	}
+	for (i = 0; i < t->n; i++)
+		if (c->cb(t->id[i], 0, t->to[i], 0, c->arg) != 0)
+			return (1);
 	return (0);
 }
 
+/* Search the tail of a scanned buffer exactly (see the top); 1: stop. */
+static int
+prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
+    const struct pfcall *c)
+{
+	struct pftail	t;
+	size_t		q, i, end;
+
+	t.n = 0;
+	t.full = 0;
+	q = c->cut > pf->maxlen ? (size_t)c->cut - pf->maxlen : 0;
+	for (; q < len; q++) {
+		for (i = 0; i < pf->nruns; i++) {
+			end = q + pf->runs[i].len;
+			if (end <= c->cut || end > len)
+				continue;
+			if (prefilter_tail_at(pf, &pf->runs[i], p + q, end, &t, c))
+				return (1);
+		}
+	}
+	return (prefilter_tail_flush(&t, c));
+}
+
 /*
- * Scan p[0, len) with the database, then its tail exactly: every match
- * goes to cb, some twice.  Returns Vectorscan's result.
+ * Scan p[0, len) with the database and its tail exactly: every match
+ * goes to cb, in order of their ends as far as Vectorscan keeps it.
+ * Returns Vectorscan's result.
  */
 static hs_error_t
 prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
     size_t len, match_event_handler cb, void *arg)
 {
+	struct pfcall	c;
 	hs_error_t	rc;
 
+	c.pf = pf;
+	c.p = p;
+	c.len = len;
+	c.cb = cb;
+	c.arg = arg;
+	c.cut = len > PREFILTER_TAIL ? len - PREFILTER_TAIL : 0;
 	rc = hs_scan(pf->db, p, (unsigned int)len, 0, scratch_hs(sc, pf->db,
-	    pf->serial), cb, arg);
-	if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, cb, arg))
+	    pf->serial), prefilter_head, &c);
+	if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, &c))
 		rc = HS_SCAN_TERMINATED;
 	return (rc);
+}
+
+/* Does required literal j lie in literal i?  Add a kid per place. */
+static int
+prefilter_nests(struct prefilter *pf, const struct pfbuild *b, size_t j,
+    size_t i)
+{
+	int	cj = pf->ids[j].caseless, found = 0;
+	size_t	k;
+
+	if ((!cj && pf->ids[i].caseless) || b->lens[j] > b->lens[i])
+		return (0);
+	for (k = 0; k + b->lens[j] <= b->lens[i]; k++) {
+		if (prefilter_cmp(b->expr[i] + k, b->expr[j], b->lens[j],
+		    cj) != 0)
+			continue;
+		pf->kids = xreallocarray(pf->kids, pf->nkids + 1,
+		    sizeof *pf->kids);
+		pf->kids[pf->nkids].parent = (uint32_t)j;
+		pf->kids[pf->nkids].id = (uint32_t)i;
+		pf->kids[pf->nkids++].off = (uint32_t)k;
+		found = 1;
+	}
+	return (found);
+}
+
+/* Order kids by parent. */
+static int
+prefilter_kid_order(const void *a, const void *b)
+{
+	const struct pfkid	*x = a, *y = b;
+
+	if (x->parent != y->parent)
+		return (x->parent < y->parent ? -1 : 1);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/* Order required literals by length, then position. */
+static int
+prefilter_len_order(const void *a, const void *b, void *arg)
+{
+	const size_t	*lens = arg;
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (lens[x] != lens[y])
+		return (lens[x] < lens[y] ? -1 : 1);
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Leave out of the database every required literal that holds a shorter
+ * one kept (or an equal one before it): the shorter one finds it.  Sets
+ * keep[i] for the literals the database gets.
+ */
+static void
+prefilter_nest(struct prefilter *pf, const struct pfbuild *b, char *keep)
+{
+	uint32_t	*ord;
+	size_t		 i, j, n = 0;
+
+	memset(keep, 1, pf->nids);
+	ord = xreallocarray(NULL, pf->nids, sizeof *ord);
+	for (i = 0; i < pf->nids; i++)
+		if (pf->ids[i].count == 0)
+			ord[n++] = (uint32_t)i;
+	if (n > PREFILTER_NEST_MAX)
+		n = 0;
+	qsort_r(ord, n, sizeof *ord, prefilter_len_order, b->lens);
+	for (i = 0; i < n; i++)		/* a parent is decided first */
+		for (j = 0; j < i && keep[ord[i]]; j++)
+			if (keep[ord[j]] && prefilter_nests(pf, b, ord[j],
+			    ord[i]))
+				keep[ord[i]] = 0;
+	free(ord);
+	qsort(pf->kids, pf->nkids, sizeof *pf->kids, prefilter_kid_order);
+	for (i = pf->nkids; i > 0; i--) {
+		pf->ids[pf->kids[i - 1].parent].kid_first = (uint32_t)(i - 1);
+		pf->ids[pf->kids[i - 1].parent].nkids++;
+	}
 }
 
 /* Compile the collected literals; 0, or -1 with an error reported. */
@@ -485,18 +722,30 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 {
 	static uint64_t		 serials;
 	hs_compile_error_t	*err = NULL;
+	char			*keep;
+	size_t			 i, n = 0;
 
+	prefilter_tail_index(pf, b);
+	keep = xmalloc(pf->nids);
+	prefilter_nest(pf, b, keep);
+	for (i = 0; i < pf->nids; i++) {	/* the database's literals */
+		if (!keep[i])
+			continue;
+		b->expr[n] = b->expr[i];
+		b->lens[n] = b->lens[i];
+		b->flags[n] = b->flags[i];
+		b->idv[n++] = b->idv[i];
+	}
+	free(keep);
 	if (hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
-	    (unsigned)pf->nids, HS_MODE_BLOCK, NULL, &pf->db, &err) !=
-	    HS_SUCCESS) {
+	    (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &err) != HS_SUCCESS) {
 		config_error(ctx, cfg->rules[0].file, cfg->rules[0].line,
 		    "Vectorscan cannot compile the rules' %zu literals: %s",
-		    pf->nids, err != NULL ? err->message : "unknown error");
+		    n, err != NULL ? err->message : "unknown error");
 		hs_free_compile_error(err);
 		return (-1);
 	}
 	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
-	prefilter_tail_index(pf, b);
 	return (0);
 }
 
@@ -548,6 +797,7 @@ prefilter_free(struct prefilter *pf)
 	free(pf->bytes);
 	free(pf->lits);
 	free(pf->runs);
+	free(pf->kids);
 	free(pf);
 }
 
@@ -569,6 +819,7 @@ pfscan_new(const struct prefilter *pf)
 	ps = xcalloc(1, sizeof *ps);
 	ps->pf = pf;
 	ps->mark = xcalloc(pf->nslots, sizeof *ps->mark);
+	ps->serial = 1;		/* the engine's 1: "no verdicts" */
 	return (ps);
 }
 
@@ -673,35 +924,6 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
 	}
 	if (ps->unsorted)
 		qsort(ps->hits, ps->nhits, sizeof *ps->hits, pfscan_order);
-}
-
-/*
- * The verdicts for the line [p, p + len) followed by '\n', the next
- * line of the chunk handed out: its serial (for pfscan_may), or 0 if the
- * scan did not see it whole.
- */
-uint64_t
-pfscan_line(struct pfscan *ps, const char *p, size_t len)
-{
-	uint64_t	start, end;
-
-	if (ps == NULL || p < ps->lo || p + len >= ps->hi)
-		return (0);
-	start = (uint64_t)(p - ps->lo);
-	end = start + len;
-	ps->serial++;
-	while (ps->cur < ps->nhits && ps->hits[ps->cur].end <= start)
-		ps->cur++;
-	for (; ps->cur < ps->nhits && ps->hits[ps->cur].end <= end; ps->cur++)
-		ps->mark[ps->hits[ps->cur].slot] = ps->serial;
-	return (ps->serial);
-}
-
-/* May slot match the line given serial by pfscan_line? */
-int
-pfscan_may(const struct pfscan *ps, int slot, uint64_t serial)
-{
-	return (ps->mark[slot] == serial);
 }
 
 /* A phrase search: the best match so far in one subject. */

@@ -47,6 +47,10 @@ struct rparse {
 	int		 caseless;
 	int		 fail;		/* beyond this reading */
 	int		 saw_i;		/* an inline (?i) */
+	int		 depth;		/* of groups */
+	int		 branches;	/* of the top-level alternation */
+	struct sset	 alts[REQUIRED_MAX_ALTS];	/* other top-level sets */
+	size_t		 nalts;
 };
 
 static void	required_alt(struct rparse *, struct rnode *);
@@ -546,7 +550,9 @@ required_group(struct rparse *rp, struct rnode *out)
 		if (rp->fail)
 			return;
 	}
+	rp->depth++;
 	required_alt(rp, out);
+	rp->depth--;
 	if (rp->i >= rp->len || rp->p[rp->i] != ')')
 		rp->fail = 1;
 	rp->i++;
@@ -674,11 +680,35 @@ required_quant(struct rparse *rp, struct rnode *atom)
 		rp->fail = 1;
 }
 
+/*
+ * Offer a requirement of the sequence being read; at the top level, keep
+ * it too as an alternative to the best (prefilter_regexps may prefer one
+ * that other patterns' literals already cover).
+ */
+static void
+required_offer(struct rparse *rp, struct sset *best, const struct sset *cand)
+{
+	size_t	i, worst = 0, m = sset_minlen(cand);
+
+	sset_better(best, cand);
+	if (rp->depth != 0 || m == 0)
+		return;
+	if (rp->nalts < REQUIRED_MAX_ALTS) {
+		sset_copy(&rp->alts[rp->nalts++], cand);
+		return;
+	}
+	for (i = 1; i < rp->nalts; i++)
+		if (sset_minlen(&rp->alts[i]) < sset_minlen(&rp->alts[worst]))
+			worst = i;
+	if (m > sset_minlen(&rp->alts[worst]))
+		sset_copy(&rp->alts[worst], cand);
+}
+
 /* End a run of exact atoms: offer it as a requirement, start anew. */
 static void
-required_run_end(struct sset *run, struct sset *best)
+required_run_end(struct rparse *rp, struct sset *run, struct sset *best)
 {
-	sset_better(best, run);
+	required_offer(rp, best, run);
 	sset_one(run, "", 0);
 }
 
@@ -700,21 +730,24 @@ required_seq(struct rparse *rp, struct rnode *out)
 		}
 		required_atom(rp, &atom);
 		required_quant(rp, &atom);
-		sset_better(&best, &atom.req);
+		if (atom.exact.ok)
+			sset_better(&best, &atom.req);
+		else
+			required_offer(rp, &best, &atom.req);
 		sset_cross(&all, &atom.exact);
 		if (!atom.exact.ok) {
-			required_run_end(&run, &best);
+			required_run_end(rp, &run, &best);
 			continue;
 		}
 		sset_copy(&prev, &run);
 		sset_cross(&run, &atom.exact);
 		if (!run.ok) {		/* too large: start from this atom */
-			sset_better(&best, &prev);
+			required_offer(rp, &best, &prev);
 			sset_copy(&run, &atom.exact);
 		}
 	}
 	sset_clear(&prev);
-	required_run_end(&run, &best);
+	required_run_end(rp, &run, &best);
 	rnode_clear(out);
 	out->exact = all;
 	out->req = best;
@@ -740,6 +773,8 @@ required_alt(struct rparse *rp, struct rnode *out)
 			sset_union(&out->exact, &br.exact);
 			sset_union(&out->req, &br.req);
 		}
+		if (rp->depth == 0)
+			rp->branches++;
 		if (rp->fail || rp->i >= rp->len || rp->p[rp->i] != '|')
 			break;
 		rp->i++;
@@ -759,12 +794,33 @@ required_add(struct reqset *rs, const char *s, size_t len, int caseless)
 	rs->v[rs->n++].caseless = caseless;
 }
 
+/* Hand the top-level alternatives to the caller (one branch only). */
+static void
+required_alts(struct rparse *rp, int caseless, struct reqset *alts,
+    size_t *nalts)
+{
+	size_t	i, j;
+
+	for (i = 0; i < rp->nalts; i++) {
+		if (alts != NULL && rp->branches == 1 && *nalts <
+		    REQUIRED_MAX_ALTS) {
+			memset(&alts[*nalts], 0, sizeof alts[*nalts]);
+			for (j = 0; j < rp->alts[i].n; j++)
+				required_add(&alts[*nalts], rp->alts[i].v[j].s,
+				    rp->alts[i].v[j].len, caseless);
+			(*nalts)++;
+		}
+		sset_clear(&rp->alts[i]);
+	}
+}
+
 /* Parse the whole pattern; 0 and the requirement in out, or -1. */
 static int
 required_parse(const char *p, size_t len, int caseless, struct rnode *out,
-    int *saw_i)
+    int *saw_i, struct reqset *alts, size_t *nalts)
 {
 	struct rparse	rp;
+	int		rc = 0;
 
 	memset(&rp, 0, sizeof rp);
 	rp.p = p;
@@ -773,27 +829,35 @@ required_parse(const char *p, size_t len, int caseless, struct rnode *out,
 	required_alt(&rp, out);
 	*saw_i = rp.saw_i;
 	if (rp.fail || rp.i != len || sset_minlen(&out->req) == 0)
-		return (-1);
-	return (0);
+		rc = -1;
+	required_alts(&rp, caseless, rc == 0 && !(*saw_i && !caseless) ?
+	    alts : NULL, nalts);
+	return (rc);
 }
 
 /*
  * Find the required literals of pattern p (compiled caseless or not).
- * Returns 0 with out filled (the caller frees it), or -1: no set.
+ * Returns 0 with out filled (the caller frees it), or -1: no set.  alts
+ * (REQUIRED_MAX_ALTS of them, or NULL) gets other sets that would do as
+ * well, *nalts their number, the best among them too.
  */
 int
-required_literals(const char *p, size_t len, int caseless, struct reqset *out)
+required_literals(const char *p, size_t len, int caseless, struct reqset *out,
+    struct reqset *alts, size_t *nalts)
 {
 	struct rnode	n = { { NULL, 0, 0 }, { NULL, 0, 0 } };
-	size_t		i;
+	size_t		i, none = 0;
 	int		rc, saw_i;
 
 	memset(out, 0, sizeof *out);
-	rc = required_parse(p, len, caseless, &n, &saw_i);
+	if (nalts == NULL)
+		nalts = &none;
+	*nalts = 0;
+	rc = required_parse(p, len, caseless, &n, &saw_i, alts, nalts);
 	if (saw_i && !caseless) {	/* an inline (?i): read it all so */
 		caseless = 1;
 		rnode_clear(&n);
-		rc = required_parse(p, len, caseless, &n, &saw_i);
+		rc = required_parse(p, len, caseless, &n, &saw_i, alts, nalts);
 	}
 	if (rc == 0)
 		for (i = 0; i < n.req.n; i++)

@@ -13,6 +13,7 @@
 
 #define REQUIRED_MAX_SET	64	/* strings in one set */
 #define REQUIRED_MAX_LEN	256	/* bytes of one string */
+#define REQUIRED_MAX_ALTS	4	/* other sets offered */
 
 /* One literal; caseless: ASCII letters match in either case. */
 struct reqlit {
@@ -27,7 +28,8 @@ struct reqset {
 	size_t		 n;
 };
 
-int	required_literals(const char *, size_t, int, struct reqset *);
+int	required_literals(const char *, size_t, int, struct reqset *,
+	    struct reqset *, size_t *);
 void	required_add(struct reqset *, const char *, size_t, int);
 void	required_free(struct reqset *);
 int	required_caseless_safe(const char *, size_t);
