@@ -2,7 +2,8 @@
 #
 #   make          build build/scrubd
 #   make deps     install the Debian packages the build and tests need
-#   make test     deps, build, then every test, plain and under ASan+UBSan
+#   make test     deps, build, then every test, plain, under ASan+UBSan and
+#                 built without Vectorscan (VECTORSCAN=no)
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
 #   make bench    deps, build, print the benchmark table
 #   make fuzz     deps, run the libFuzzer targets FUZZ_SECONDS (60) each
@@ -104,7 +105,8 @@ bench: deps
 	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo $(BUILD)/bench/linecopy
 	bash bench/run.sh $(BUILD)
 
-# libFuzzer targets: the engine, the configuration loader, JSON Lines.
+# libFuzzer targets: the engine, the configuration loader, JSON Lines, the
+# daemon's session, the prefilter against PCRE2 alone.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = engine config jsonl session prefilter
 FUZZ_DIR     = build/fuzz
@@ -184,6 +186,7 @@ check: $(BUILD)/scrubd $(BUILD)/scrubc $(UNIT_BINS) $(TOOL_BINS)
 test: deps
 	$(MAKE) check
 	$(MAKE) BUILD=build/asan SANITIZE=1 check
+	$(MAKE) BUILD=build/novs VECTORSCAN=no check
 	$(MAKE) fuzz-run FUZZ_SECONDS=5
 
 # Run the daemon in the foreground on a local socket with the default rules.

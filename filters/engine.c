@@ -124,7 +124,8 @@ void
 engine_emit(struct engine *e, const struct line *l)
 {
 	e->bytes_out += l->len + l->eol_len;
-	if (l->eol == l->data + l->len && l->len + l->eol_len <= e->max_line) {
+	if (l->len != 0 && l->eol == l->data + l->len &&
+	    l->len + l->eol_len <= e->max_line) {
 		e->sink.write(e->sink.arg, l->data, l->len + l->eol_len);
 		return;
 	}

@@ -566,9 +566,11 @@ patterns_combine_error(const struct patterns *p, const char *what,
 
 	pcre2_get_error_message(err, msg, sizeof msg);
 	if (strcmp(what, "pattern") == 0)
-		snprintf(label, sizeof label, "patterns");
+		snprintf(label, sizeof label, "%s", p->phrases ? "phrases" :
+		    "patterns");
 	else
-		snprintf(label, sizeof label, "%s patterns", what);
+		snprintf(label, sizeof label, "%s %s", what, p->phrases ?
+		    "phrases" : "patterns");
 	if (err != PCRE2_ERROR_PATTERN_TOO_LARGE) {
 		config_error(ctx, p->src[0].file, p->src[0].line,
 		    "the %zu %s of this rule do not combine into one "
@@ -579,8 +581,9 @@ patterns_combine_error(const struct patterns *p, const char *what,
 	    "the %zu %s of this rule are too large together for one PCRE2 "
 	    "expression (%s: this PCRE2 build limits a compiled expression "
 	    "to %llu KiB); only the first %zu fit: split the list across "
-	    "several rules", p->n, label, msg, patterns_max_kib(),
-	    patterns_fit(p, flags));
+	    "several rules%s", p->n, label, msg, patterns_max_kib(),
+	    patterns_fit(p, flags), p->phrases ? " (scrubd built with "
+	    "Vectorscan takes any number of phrases in one rule)" : "");
 }
 
 /*

@@ -708,7 +708,9 @@ prefilter_nest(struct prefilter *pf, const struct pfbuild *b, char *keep)
 			    ord[i]))
 				keep[ord[i]] = 0;
 	free(ord);
-	qsort(pf->kids, pf->nkids, sizeof *pf->kids, prefilter_kid_order);
+	if (pf->nkids > 1)
+		qsort(pf->kids, pf->nkids, sizeof *pf->kids,
+		    prefilter_kid_order);
 	for (i = pf->nkids; i > 0; i--) {
 		pf->ids[pf->kids[i - 1].parent].kid_first = (uint32_t)(i - 1);
 		pf->ids[pf->kids[i - 1].parent].nkids++;
@@ -922,7 +924,7 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
 		ps->hi = ps->lo;
 		return;
 	}
-	if (ps->unsorted)
+	if (ps->unsorted && ps->nhits > 1)
 		qsort(ps->hits, ps->nhits, sizeof *ps->hits, pfscan_order);
 }
 
