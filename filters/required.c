@@ -353,7 +353,17 @@ required_escape(struct rparse *rp, uint32_t *cp)
 	case 'x': *cp = required_hex(rp); return (1);
 	case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
 		return (0);
-	case 'p': case 'P': case 'N': case 'g': case 'k':
+	case 'N':
+		required_skip_brace(rp);
+		return (-1);
+	case 'p': case 'P':		/* \pL or \p{...} */
+		if (rp->i < rp->len && rp->p[rp->i] != '{')
+			rp->i++;
+		required_skip_brace(rp);
+		return (-1);
+	case 'g': case 'k':		/* only the \g{..} and \k{..} forms */
+		if (rp->i >= rp->len || rp->p[rp->i] != '{')
+			return (rp->fail = 1, -1);
 		required_skip_brace(rp);
 		return (-1);
 	case 'c':
@@ -362,6 +372,8 @@ required_escape(struct rparse *rp, uint32_t *cp)
 	case 'Q': case 'E':
 		return (rp->fail = 1, -1);	/* read in required_quoted */
 	}
+	if (isdigit(d) || d == 'o')
+		return (rp->fail = 1, -1);	/* back-references, octal */
 	return (-1);
 }
 

@@ -64,9 +64,21 @@ test_required(void **state)
 	assert_string_equal(literals_of("(?x)a b", 0), "-");
 	assert_string_equal(literals_of("(*UTF)ab", 0), "-");
 	assert_string_equal(literals_of("\\Qab\\E?", 0), "-");
-	assert_string_equal(literals_of("(a)\\1", 0), "a");
+	assert_string_equal(literals_of("(a)\\1", 0), "-");
 	assert_string_equal(literals_of("a\\nb|c", 0), "a|c");
 	assert_string_equal(literals_of("\\x{0}ab", 0), "ab");
+	/* Escapes with arguments are read whole, or the pattern given up. */
+	assert_string_equal(literals_of("x\\pLyz", 0), "yz");
+	assert_string_equal(literals_of("x\\p{Han}yz", 0), "yz");
+	assert_string_equal(literals_of("x\\g{1}yz", 0), "yz");
+	assert_string_equal(literals_of("\\N{U+41}bc", 0), "bc");
+	assert_string_equal(literals_of("a\\012b", 0), "-");
+	assert_string_equal(literals_of("a\\1bc", 0), "-");
+	assert_string_equal(literals_of("x\\g1yz", 0), "-");
+	assert_string_equal(literals_of("x\\k<n>yz", 0), "-");
+	assert_string_equal(literals_of("x\\o{101}yz", 0), "-");
+	assert_string_equal(literals_of("(?(1)a|b)c", 0), "-");
+	assert_string_equal(literals_of("(?R)ab", 0), "-");
 }
 
 #define DECIDE	"[filter:marker]\ntype = replace\n" \
