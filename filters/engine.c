@@ -464,8 +464,9 @@ engine_finish(struct engine *e)
 		e->bom_done = 1;
 		engine_lines(e, ENGINE_BOM, e->bom_len);
 	}
-	if (e->line.len != 0 || e->piece_sent) {
-		engine_line(e, e->line.data, e->line.len, 0, 0);
+	if (e->line.len != 0 || e->piece_sent) {	/* never a NULL line */
+		engine_line(e, e->line.data != NULL ? e->line.data : "",
+		    e->line.len, 0, 0);
 		buf_reset(&e->line);
 	}
 	for (i = 0; i < e->nstages; i++) {

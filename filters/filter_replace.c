@@ -173,7 +173,7 @@ replace_pass(struct stage *st, const struct line *in, const char *p,
 	struct replace_state	*s = st->state;
 	struct line		 l;
 
-	l.data = p;
+	l.data = p != NULL ? p : "";	/* an empty, never allocated buffer */
 	l.len = len;
 	l.lineno = in->lineno;
 	l.flags = (s->sent ? LINE_CONT : 0) | (more ? LINE_MORE : 0);

@@ -71,12 +71,14 @@ prefilter_build(struct config *cfg, struct config_ctx *ctx)
 	return (NULL);
 }
 
+/* Nothing to free without Vectorscan. */
 void
 prefilter_free(struct prefilter *pf)
 {
 	(void)pf;
 }
 
+/* No slots without Vectorscan. */
 size_t
 prefilter_nslots(const struct prefilter *pf)
 {
@@ -84,6 +86,7 @@ prefilter_nslots(const struct prefilter *pf)
 	return (0);
 }
 
+/* No scan state without Vectorscan. */
 struct pfscan *
 pfscan_new(const struct prefilter *pf)
 {
@@ -91,12 +94,14 @@ pfscan_new(const struct prefilter *pf)
 	return (NULL);
 }
 
+/* Nothing to free without Vectorscan. */
 void
 pfscan_free(struct pfscan *ps)
 {
 	(void)ps;
 }
 
+/* Never called without Vectorscan: engines have no scan state. */
 void
 pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
 {
@@ -106,6 +111,7 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
 	(void)len;
 }
 
+/* Never called without Vectorscan: phrase lists are PCRE2's. */
 enum pattern_result
 phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
     size_t len, size_t start, uint32_t opts, size_t *ms, size_t *me)
