@@ -33,8 +33,9 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 	s = &p->src[p->n++];
 	s->text = xmemdup(text, len);
 	s->len = len;
-	s->file = xstrdup(file);
 	s->line = line;
+	s->file_shared = p->n > 1 && strcmp(s[-1].file, file) == 0;
+	s->file = s->file_shared ? s[-1].file : xstrdup(file);
 }
 
 /* Read a patterns file: one pattern a line, '#' comments and blanks skipped. */
@@ -696,7 +697,8 @@ patterns_free(struct patterns *p)
 
 	for (i = 0; i < p->n; i++) {
 		free(p->src[i].text);
-		free(p->src[i].file);
+		if (!p->src[i].file_shared)
+			free(p->src[i].file);
 	}
 	for (i = 0; i < p->nlits; i++)
 		free(p->lits[i].s);

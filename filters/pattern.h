@@ -24,6 +24,7 @@ struct pattern_src {
 	size_t	 len;
 	char	*file;
 	int	 line;
+	int	 file_shared;	/* file is the previous source's */
 };
 
 /* A literal some pattern cannot match without (see pattern_literal()). */

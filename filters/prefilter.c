@@ -137,6 +137,8 @@ phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
 #define PREFILTER_TAIL		64	/* bytes searched again, see above */
 #define PREFILTER_TAIL_HITS	256	/* tail matches sorted before use */
 #define PREFILTER_NEST_MAX	1024	/* required literals nested at most */
+#define PREFILTER_HEAD		3	/* bytes of a literal's head */
+#define PREFILTER_HEAD_BITS	20	/* of the heads' bitmap */
 
 /* What one literal of the database stands for. */
 struct pfid {
@@ -189,6 +191,7 @@ struct prefilter {
 	size_t		 maxlen;
 	struct pfkid	*kids;		/* by parent */
 	size_t		 nkids;
+	uint8_t		*heads;		/* bitmap: hashes of literals' heads */
 };
 
 /* The literals being collected for the database. */
@@ -438,6 +441,38 @@ prefilter_lit_order(const void *a, const void *b, void *arg)
 	return (prefilter_cmp(x->s, y->s, x->len, cx));
 }
 
+/* Hash of a literal's first PREFILTER_HEAD bytes, ASCII folded. */
+static uint32_t
+prefilter_head_hash(const char *s)
+{
+	uint32_t	h = 0;
+	size_t		i;
+
+	for (i = 0; i < PREFILTER_HEAD; i++)
+		h = (h << 8 | (uint32_t)tolower((unsigned char)s[i])) *
+		    2654435761u;
+	return (h >> (32 - PREFILTER_HEAD_BITS));
+}
+
+/*
+ * Mark the heads of the literals of PREFILTER_HEAD bytes or more: where
+ * no head is, prefilter_tail need not look for them.
+ */
+static void
+prefilter_heads(struct prefilter *pf)
+{
+	uint32_t	h;
+	size_t		i;
+
+	pf->heads = xcalloc(1, 1 << (PREFILTER_HEAD_BITS - 3));
+	for (i = 0; i < pf->nids; i++) {
+		if (pf->lits[i].len < PREFILTER_HEAD)
+			continue;
+		h = prefilter_head_hash(pf->lits[i].s);
+		pf->heads[h >> 3] |= (uint8_t)(1 << (h & 7));
+	}
+}
+
 /* Keep a copy of every literal, sorted, for prefilter_tail. */
 static void
 prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
@@ -475,6 +510,7 @@ prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
 		}
 		pf->runs[pf->nruns - 1].count++;
 	}
+	prefilter_heads(pf);
 }
 
 /* The matches of a scan's tail, to hand on in order of their ends. */
@@ -601,14 +637,22 @@ prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
 {
 	struct pftail	t;
 	size_t		q, i, end;
+	uint32_t	h;
+	int		head;
 
 	t.n = 0;
 	t.full = 0;
 	q = c->cut > pf->maxlen ? (size_t)c->cut - pf->maxlen : 0;
 	for (; q < len; q++) {
+		head = 1;	/* could a literal of PREFILTER_HEAD+ start here? */
+		if (len - q >= PREFILTER_HEAD) {
+			h = prefilter_head_hash(p + q);
+			head = (pf->heads[h >> 3] >> (h & 7)) & 1;
+		}
 		for (i = 0; i < pf->nruns; i++) {
 			end = q + pf->runs[i].len;
-			if (end <= c->cut || end > len)
+			if (end <= c->cut || end > len ||
+			    (!head && pf->runs[i].len >= PREFILTER_HEAD))
 				continue;
 			if (prefilter_tail_at(pf, &pf->runs[i], p + q, end, &t, c))
 				return (1);
@@ -806,6 +850,7 @@ prefilter_free(struct prefilter *pf)
 	free(pf->lits);
 	free(pf->runs);
 	free(pf->kids);
+	free(pf->heads);
 	free(pf);
 }
 
