@@ -161,6 +161,9 @@ struct pfkid {
 	uint32_t	 parent;
 	uint32_t	 id;
 	uint32_t	 off;		/* where the parent lies in it */
+	uint32_t	 len;
+	unsigned char	 last;		/* its last byte (folded if caseless) */
+	int		 caseless;
 };
 
 /* One literal, for the exact search of a scan's tail. */
@@ -546,6 +549,7 @@ prefilter_head(unsigned int id, unsigned long long from,
 	const struct pfid	*pid = &c->pf->ids[id];
 	unsigned long long	 at;
 	uint32_t		 i, plen;
+	unsigned char		 last;
 
 	if (to > c->cut)
 		return (0);
@@ -554,16 +558,16 @@ prefilter_head(unsigned int id, unsigned long long from,
 	plen = c->pf->lits[pid->lit].len;
 	for (i = 0; i < pid->nkids; i++) {
 		k = &c->pf->kids[pid->kid_first + i];
-		l = &c->pf->lits[c->pf->ids[k->id].lit];
 		if (to < (unsigned long long)plen + k->off)
 			continue;
 		at = to - plen - k->off;
-		if (at + l->len > c->len || (tolower((unsigned char)
-		    c->p[at + l->len - 1]) != tolower((unsigned char)
-		    l->s[l->len - 1])))
+		if (at + k->len > c->len)
+			continue;
+		last = (unsigned char)c->p[at + k->len - 1];
+		if ((k->caseless ? (unsigned char)tolower(last) : last) != k->last)
 			continue;	/* its last byte is not there */
-		if (prefilter_cmp(c->p + at, l->s, l->len,
-		    c->pf->ids[k->id].caseless) == 0 &&
+		l = &c->pf->lits[c->pf->ids[k->id].lit];
+		if (prefilter_cmp(c->p + at, l->s, l->len, k->caseless) == 0 &&
 		    c->cb(k->id, 0, to, 0, c->arg) != 0)
 			return (1);
 	}
@@ -704,7 +708,12 @@ prefilter_nests(struct prefilter *pf, const struct pfbuild *b, size_t j,
 		    sizeof *pf->kids);
 		pf->kids[pf->nkids].parent = (uint32_t)j;
 		pf->kids[pf->nkids].id = (uint32_t)i;
-		pf->kids[pf->nkids++].off = (uint32_t)k;
+		pf->kids[pf->nkids].off = (uint32_t)k;
+		pf->kids[pf->nkids].len = (uint32_t)b->lens[i];
+		pf->kids[pf->nkids].caseless = pf->ids[i].caseless;
+		pf->kids[pf->nkids++].last = (unsigned char)(pf->ids[i].caseless ?
+		    tolower((unsigned char)b->expr[i][b->lens[i] - 1]) :
+		    b->expr[i][b->lens[i] - 1]);
 		found = 1;
 	}
 	return (found);
