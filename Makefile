@@ -2,7 +2,8 @@
 #
 #   make          build build/scrubd
 #   make deps     install the Debian packages the build and tests need
-#   make test     deps, build, then every test, plain and under ASan+UBSan
+#   make test     deps, build, then every test, plain, under ASan+UBSan and
+#                 built without Vectorscan (VECTORSCAN=no)
 #   make run      deps, build, run the daemon on build/run/scrubd.sock
 #   make bench    deps, build, print the benchmark table
 #   make fuzz     deps, run the libFuzzer targets FUZZ_SECONDS (60) each
@@ -22,20 +23,32 @@ CC	?= cc
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
 	   libsystemd-dev libjansson-dev libcmocka-dev systemd man-db groff-base \
-	   clang libclang-rt-14-dev socat python3-pytest python3-distributed
+	   clang libclang-rt-14-dev socat python3-pytest python3-distributed \
+	   libvectorscan-dev
 
 # Debian packages needed by make deb and make test-systemd only.
 PKG_DEB_PKGS = build-essential dpkg-dev debhelper lintian debootstrap \
 	   systemd-container
 
 PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd
+
+# The whole-buffer prefilter and phrase lists use Vectorscan (libhs) when
+# pkg-config finds it; VECTORSCAN=no builds without (every rule then runs
+# on every line, phrase lists are PCRE2 alternations).
+VECTORSCAN ?= $(shell pkg-config --exists libhs 2>/dev/null && echo yes || \
+	    echo no)
+ifeq ($(VECTORSCAN),yes)
+PKGS	+= libhs
+VS_DEFS	 = -DSCRUBD_VECTORSCAN
+endif
 WARN	 = -Wall -Wextra -Werror
 OPT	 = -O2 -g
 ifeq ($(SANITIZE),1)
 OPT	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 endif
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) -Ifilters -Idaemon \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) $(VS_DEFS) \
+	   -Ifilters -Idaemon \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
@@ -94,11 +107,11 @@ bench: deps
 	bash bench/encoding.sh $(BUILD)
 
 # libFuzzer targets: the engine, the configuration loader, JSON Lines, the
-# daemon's session, the encoding layer.
+# daemon's session, the encoding layer, the prefilter against PCRE2 alone.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = engine config jsonl session transcode jsonl_diff
+FUZZ_TARGETS = engine config jsonl session transcode jsonl_diff prefilter
 FUZZ_DIR     = build/fuzz
-FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -g -O1 \
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(VS_DEFS) -g -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined \
 	       -fno-sanitize-recover=all \
 	       -Ifilters -Idaemon -DSCRUBD_ROOT='"$(CURDIR)"' \
@@ -175,6 +188,7 @@ check: $(BUILD)/scrubd $(BUILD)/scrubc $(UNIT_BINS) $(TOOL_BINS)
 test: deps
 	$(MAKE) check
 	$(MAKE) BUILD=build/asan SANITIZE=1 check
+	$(MAKE) BUILD=build/novs VECTORSCAN=no check
 	$(MAKE) fuzz-run FUZZ_SECONDS=5
 
 # Run the daemon in the foreground on a local socket with the default rules.

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "filter.h"
 #include "nameset.h"
+#include "prefilter.h"
 #include "xmalloc.h"
 
 /* One [section] as written, with its keys in order. */
@@ -52,7 +53,7 @@ struct loader {
 /* Keys a rule may give more than once. */
 static const char *config_list_keys[] = {
 	"pattern", "patterns_file", "begin", "begin_file", "end", "end_file",
-	NULL
+	"phrases_file", "begin_phrases_file", "end_phrases_file", NULL
 };
 
 /* Add a formatted error naming file and line. */
@@ -625,6 +626,7 @@ config_free(struct config *cfg)
 		free(cfg->rules[i].file);
 		free(cfg->rules[i].warn);
 	}
+	prefilter_free(cfg->pf);
 	free(cfg->rules);
 	for (i = 0; i < cfg->ndaemon; i++) {
 		free(cfg->daemon[i].key);
@@ -687,6 +689,8 @@ config_load_cancel(const char *path, struct config_errors *errs,
 			    path));
 		fclose(ld.f);
 		config_build(&ld, cfg);
+		if (errs->n == before)	/* the rules' prefilter */
+			cfg->pf = prefilter_build(cfg, &ld.ctx);
 	}
 	config_loader_free(&ld);
 	if (errs->n != before) {

@@ -15,6 +15,8 @@
 #include "encoding.h"
 #include "filter.h"
 
+struct prefilter;
+
 #define CONFIG_DEFAULT_PATH	"/etc/scrubd/scrubd.conf"
 #define CONFIG_MAX_LINE_DEFAULT	(1024 * 1024)
 #define CONFIG_MAX_LINE_MIN	64
@@ -53,6 +55,7 @@ struct config {
 	enum encoding	 encoding;	/* [engine] encoding of raw documents */
 	enum encoding	 output_encoding; /* SAME or UTF8 */
 	struct jsonl_conf jsonl;
+	struct prefilter *pf;		/* the rules' literals, or NULL */
 	struct cfgkey	*daemon;	/* [daemon] keys, for daemon/ */
 	size_t		 ndaemon;
 	unsigned	 refs;

@@ -6,6 +6,13 @@
  * places however the input was chunked.  A UTF-8 byte order mark at the
  * very start of the document goes straight to the sink: the rules see
  * line 1 without it.
+ *
+ * With a prefilter (prefilter.h), each chunk's complete lines are first
+ * scanned once for every rule's literals; a line seen whole carries its
+ * verdicts (line.scan) down the chain, and a rule none of whose literals
+ * is in it passes it on without matching (see engine_deliver).  Lines
+ * split across chunks, pieces of long lines and text a rule rewrote have
+ * no verdicts: every rule runs on them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +21,7 @@
 #include "config.h"
 #include "engine.h"
 #include "filter.h"
+#include "prefilter.h"
 #include "scratch.h"
 #include "xmalloc.h"
 
@@ -37,7 +45,29 @@ struct engine {
 	uint64_t		 bytes_out;
 	engine_observer		 observer;	/* NULL unless --explain */
 	void			*observer_arg;
+	struct pfscan		*pf;		/* NULL: no prefilter */
+	int			*skip;		/* per stage: slot + 1 to skip on */
 };
+
+/*
+ * For each rule that leaves alone a whole line its patterns cannot match
+ * (skip_unmatched), the slot whose verdict lets the line pass it by.
+ */
+static void
+engine_skips(struct engine *e)
+{
+	const struct rule	*r;
+	struct patterns		*p;
+	size_t			 i;
+
+	e->skip = xcalloc(e->nstages, sizeof *e->skip);
+	for (i = 0; i < e->nstages; i++) {
+		r = e->stages[i].rule;
+		if (r->type->skip_unmatched && r->type->conf_patterns != NULL &&
+		    (p = r->type->conf_patterns(r->conf, 0)) != NULL)
+			e->skip[i] = p->pf_id;
+	}
+}
 
 /*
  * Create a stream over a configuration; cfg must outlive the engine.  sc
@@ -65,6 +95,8 @@ engine_new(const struct config *cfg, const struct sink *sink,
 		e->stages[i].state = cfg->rules[i].type->state_new(
 		    &cfg->rules[i], e->max_line);
 	}
+	if ((e->pf = pfscan_new(cfg->pf)) != NULL)
+		engine_skips(e);
 	return (e);
 }
 
@@ -79,17 +111,24 @@ engine_free(struct engine *e)
 	for (i = 0; i < e->nstages; i++)
 		e->stages[i].rule->type->state_free(e->stages[i].state);
 	free(e->stages);
+	free(e->skip);
+	pfscan_free(e->pf);
 	buf_free(&e->line);
 	if (e->own_scratch)
 		scratch_free(e->scratch);
 	free(e);
 }
 
-/* Write a kept line to the sink. */
+/* Write a kept line to the sink (in one write if its ending follows it). */
 void
 engine_emit(struct engine *e, const struct line *l)
 {
 	e->bytes_out += l->len + l->eol_len;
+	if (l->len != 0 && l->eol == l->data + l->len &&
+	    l->len + l->eol_len <= e->max_line) {
+		e->sink.write(e->sink.arg, l->data, l->len + l->eol_len);
+		return;
+	}
 	if (l->len != 0)
 		e->sink.write(e->sink.arg, l->data, l->len);
 	if (l->eol_len != 0)
@@ -111,6 +150,11 @@ engine_deliver(struct engine *e, size_t i, const struct line *l)
 	for (; i < e->nstages; i++) {
 		st = &e->stages[i];
 		st->stats.bytes_in += l->len + l->eol_len;
+		if (l->scan != 0 && e->skip[i] != 0 &&
+		    !pfscan_may(e->pf, e->skip[i] - 1, l->scan)) {
+			st->stats.bytes_out += l->len + l->eol_len;
+			continue;	/* the prefilter: it cannot match */
+		}
 		st->in = l;
 		st->passed = 0;
 		st->rule->type->line(st, l);
@@ -223,17 +267,25 @@ engine_piece(struct engine *e, const char *p, size_t len)
 	l.eol_len = 0;
 	l.lineno = e->lineno;
 	l.flags = LINE_MORE | (e->piece_sent ? LINE_CONT : 0);
+	l.scan = 0;
 	e->piece_sent = 1;
 	engine_deliver(e, 0, &l);
 }
 
-/* Pass on the end of a line: body without '\n', nl if one followed. */
+/*
+ * Pass on the end of a line: body without '\n', nl if one followed (at
+ * p[len] if scan is not 0: the line lies whole in the chunk); scan: the
+ * prefilter's serial for it, 1 if none.
+ */
 static void
-engine_line(struct engine *e, const char *p, size_t len, int nl)
+engine_line(struct engine *e, const char *p, size_t len, int nl,
+    uint64_t scan)
 {
 	struct line	l;
 	size_t		c;
 
+	if (len > e->max_line)
+		scan = 0;
 	while (len > e->max_line) {
 		c = line_cut(p, e->max_line);
 		engine_piece(e, p, c);
@@ -246,17 +298,20 @@ engine_line(struct engine *e, const char *p, size_t len, int nl)
 	l.len = len;
 	l.lineno = e->lineno;
 	l.flags = e->piece_sent ? LINE_CONT : 0;
+	l.scan = l.flags == 0 ? scan : 0;
 	if (!nl) {
 		l.eol = "";
 		l.eol_len = 0;
 	} else if (len > 0 && p[len - 1] == '\r') {
 		l.len--;
-		l.eol = "\r\n";
+		l.eol = scan != 0 ? p + l.len : "\r\n";
 		l.eol_len = 2;
 	} else {
-		l.eol = "\n";
+		l.eol = scan != 0 ? p + l.len : "\n";
 		l.eol_len = 1;
 	}
+	if (l.scan == 1)
+		l.scan = 0;	/* in the chunk, but not seen by a prefilter */
 	e->piece_sent = 0;
 	engine_deliver(e, 0, &l);
 }
@@ -286,6 +341,21 @@ engine_buffer(struct engine *e, const char *p, size_t len)
 	buf_append(&e->line, p, len);
 }
 
+/*
+ * What engine_line is told of a line lying whole in the chunk: the
+ * prefilter's serial, or 1 (no verdicts); 0 if it began before.
+ */
+static uint64_t
+engine_line_scan(struct engine *e, const char *p, size_t len)
+{
+	uint64_t	s;
+
+	if (e->piece_sent)
+		return (0);
+	s = pfscan_line(e->pf, p, len);
+	return (s != 0 ? s : 1);
+}
+
 /* Cut bytes of the document into lines and pass them on. */
 static void
 engine_lines(struct engine *e, const char *p, size_t len)
@@ -300,10 +370,10 @@ engine_lines(struct engine *e, const char *p, size_t len)
 		}
 		seg = (size_t)(nl - p);
 		if (e->line.len == 0)
-			engine_line(e, p, seg, 1);
+			engine_line(e, p, seg, 1, engine_line_scan(e, p, seg));
 		else {
 			engine_buffer(e, p, seg);
-			engine_line(e, e->line.data, e->line.len, 1);
+			engine_line(e, e->line.data, e->line.len, 1, 0);
 			buf_reset(&e->line);
 		}
 		p += seg + 1;
@@ -339,6 +409,27 @@ engine_bom(struct engine *e, const char *p, size_t len)
 	return (i);
 }
 
+/*
+ * Scan the lines of a chunk that lie in it whole, from its first line
+ * start (after the end of a line begun earlier) to its last newline.
+ */
+static void
+engine_scan(struct engine *e, const char *p, size_t len)
+{
+	const char	*lo = p, *hi;
+
+	if (e->line.len != 0 || e->piece_sent) {
+		if ((lo = memchr(p, '\n', len)) == NULL) {
+			pfscan_chunk(e->pf, e->scratch, p, 0);
+			return;
+		}
+		lo++;
+	}
+	hi = memrchr(lo, '\n', (size_t)(p + len - lo));
+	hi = hi != NULL ? hi + 1 : lo;
+	pfscan_chunk(e->pf, e->scratch, lo, (size_t)(hi - lo));
+}
+
 /* Feed a chunk of the document, of any size and boundary. */
 void
 engine_feed(struct engine *e, const char *p, size_t len)
@@ -351,7 +442,16 @@ engine_feed(struct engine *e, const char *p, size_t len)
 		p += n;
 		len -= n;
 	}
+	if (e->pf != NULL)
+		engine_scan(e, p, len);
 	engine_lines(e, p, len);
+}
+
+/* May prefilter slot match the line given serial scan? */
+int
+engine_may(const struct engine *e, int slot, uint64_t scan)
+{
+	return (pfscan_may(e->pf, slot, scan));
 }
 
 /* End of document: flush the last line, then let each rule release. */
@@ -364,8 +464,9 @@ engine_finish(struct engine *e)
 		e->bom_done = 1;
 		engine_lines(e, ENGINE_BOM, e->bom_len);
 	}
-	if (e->line.len != 0 || e->piece_sent) {
-		engine_line(e, e->line.data, e->line.len, 0);
+	if (e->line.len != 0 || e->piece_sent) {	/* never a NULL line */
+		engine_line(e, e->line.data != NULL ? e->line.data : "",
+		    e->line.len, 0, 0);
 		buf_reset(&e->line);
 	}
 	for (i = 0; i < e->nstages; i++) {

@@ -52,5 +52,6 @@ uint64_t		 engine_bytes_out(const struct engine *);
 struct scratch		*engine_scratch(const struct engine *);
 void			 engine_emit(struct engine *, const struct line *);
 void			 engine_observe(struct engine *, engine_observer, void *);
+int			 engine_may(const struct engine *, int, uint64_t);
 
 #endif

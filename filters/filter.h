@@ -11,6 +11,7 @@
 
 struct config_ctx;
 struct engine;
+struct patterns;
 struct rule;
 
 /*
@@ -25,6 +26,7 @@ struct line {
 	size_t		 eol_len;
 	uint64_t	 lineno;	/* 1-based input line number */
 	int		 flags;
+	uint64_t	 scan;		/* prefilter verdicts (engine_may); 0: none */
 };
 #define LINE_MORE	0x1
 #define LINE_CONT	0x2
@@ -76,6 +78,10 @@ struct filter_type {
 	void		 (*line)(struct stage *, const struct line *);
 	/* End of document: release anything held. */
 	void		 (*finish)(struct stage *);
+	/* The rule's pattern lists, i from 0 up to NULL, for the prefilter. */
+	struct patterns	*(*conf_patterns)(void *, size_t);
+	/* A whole line none of list 0 can match passes unchanged. */
+	int		 skip_unmatched;
 };
 
 /*

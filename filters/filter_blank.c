@@ -111,8 +111,10 @@ blank_content(struct stage *st, const struct line *l)
 {
 	struct blank_state	*s = st->state;
 
-	held_pass(&s->held, st, 0, s->held.n);
-	held_clear(&s->held);
+	if (s->held.n != 0) {
+		held_pass(&s->held, st, 0, s->held.n);
+		held_clear(&s->held);
+	}
 	s->in_run = 0;
 	s->seen_content = 1;
 	stage_next(st, l);

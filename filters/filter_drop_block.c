@@ -89,6 +89,15 @@ drop_block_conf_check(void *arg, const struct rule *r, struct config_ctx *ctx)
 	patterns_compile(&c->end, "end", r->file, r->line, ctx);
 }
 
+/* The rule's pattern lists, begin then end, for the prefilter. */
+static struct patterns *
+drop_block_conf_patterns(void *arg, size_t i)
+{
+	struct drop_block_conf	*c = arg;
+
+	return (i == 0 ? &c->begin : i == 1 ? &c->end : NULL);
+}
+
 /* Free the configuration. */
 static void
 drop_block_conf_free(void *arg)
@@ -134,7 +143,8 @@ drop_block_begins(struct stage *st, const struct line *l)
 {
 	struct drop_block_conf	*c = st->rule->conf;
 
-	return (patterns_test(&c->begin, st, NULL, l->data, l->len, 0));
+	return (patterns_may_line(&c->begin, st, l) &&
+	    patterns_test(&c->begin, st, NULL, l->data, l->len, 0));
 }
 
 /*
@@ -179,7 +189,8 @@ drop_block_line(struct stage *st, const struct line *l)
 		return;
 	}
 	held_add(&s->held, l);
-	if (patterns_test(&c->end, st, NULL, l->data, l->len, 0)) {
+	if (patterns_may_line(&c->end, st, l) &&
+	    patterns_test(&c->end, st, NULL, l->data, l->len, 0)) {
 		st->stats.matches++;
 		held_drop(&s->held, st);
 		return;
@@ -210,4 +221,5 @@ const struct filter_type filter_drop_block = {
 	.state_free = drop_block_state_free,
 	.line = drop_block_line,
 	.finish = drop_block_finish,
+	.conf_patterns = drop_block_conf_patterns,
 };

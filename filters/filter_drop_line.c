@@ -52,6 +52,15 @@ drop_line_conf_check(void *arg, const struct rule *r, struct config_ctx *ctx)
 	patterns_compile(&c->pat, "pattern", r->file, r->line, ctx);
 }
 
+/* The rule's pattern list, for the prefilter. */
+static struct patterns *
+drop_line_conf_patterns(void *arg, size_t i)
+{
+	struct drop_line_conf	*c = arg;
+
+	return (i == 0 ? &c->pat : NULL);
+}
+
 /* Free the configuration. */
 static void
 drop_line_conf_free(void *arg)
@@ -104,8 +113,8 @@ drop_line_line(struct stage *st, const struct line *l)
 			s->dropping = 0;
 		return;
 	}
-	if (!patterns_test(&c->pat, st, NULL, l->data, l->len,
-	    l->flags & LINE_MORE)) {
+	if (!patterns_may_line(&c->pat, st, l) || !patterns_test(&c->pat, st,
+	    NULL, l->data, l->len, l->flags & LINE_MORE)) {
 		stage_next(st, l);
 		return;
 	}
@@ -125,4 +134,6 @@ const struct filter_type filter_drop_line = {
 	.state_free = drop_line_state_free,
 	.line = drop_line_line,
 	.finish = NULL,
+	.conf_patterns = drop_line_conf_patterns,
+	.skip_unmatched = 1,
 };

@@ -105,6 +105,18 @@ replace_conf_check(void *arg, const struct rule *r, struct config_ctx *ctx)
 	struct replace_conf	*c = arg;
 
 	patterns_compile(&c->pat, "pattern", r->file, r->line, ctx);
+	if (c->pat.phrases && c->expand)
+		config_error(ctx, r->file, r->line, "a replacement with $ "
+		    "needs patterns, not phrases (phrases have no groups)");
+}
+
+/* The rule's pattern list, for the prefilter. */
+static struct patterns *
+replace_conf_patterns(void *arg, size_t i)
+{
+	struct replace_conf	*c = arg;
+
+	return (i == 0 ? &c->pat : NULL);
 }
 
 /* Free the configuration. */
@@ -162,12 +174,13 @@ replace_pass(struct stage *st, const struct line *in, const char *p,
 	struct replace_state	*s = st->state;
 	struct line		 l;
 
-	l.data = p;
+	l.data = p != NULL ? p : "";	/* an empty, never allocated buffer */
 	l.len = len;
 	l.lineno = in->lineno;
 	l.flags = (s->sent ? LINE_CONT : 0) | (more ? LINE_MORE : 0);
 	l.eol = more ? "" : in->eol;
 	l.eol_len = more ? 0 : in->eol_len;
+	l.scan = 0;	/* new text: no verdicts */
 	if (more)
 		s->sent = 1;
 	stage_next(st, &l);
@@ -408,7 +421,8 @@ replace_line(struct stage *st, const struct line *l)
 	struct replace_run	 run;
 	int			 bol, more = (l->flags & LINE_MORE) != 0;
 
-	if (l->flags == 0 && !patterns_may_match(&c->pat, l->data, l->len)) {
+	if (l->flags == 0 && (!patterns_may_line(&c->pat, st, l) ||
+	    (l->scan == 0 && !patterns_may_match(&c->pat, l->data, l->len)))) {
 		stage_next(st, l);	/* a whole line no pattern can match */
 		return;
 	}
@@ -443,4 +457,6 @@ const struct filter_type filter_replace = {
 	.state_free = replace_state_free,
 	.line = replace_line,
 	.finish = NULL,
+	.conf_patterns = replace_conf_patterns,
+	.skip_unmatched = 1,
 };

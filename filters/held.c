@@ -48,6 +48,7 @@ held_get(const struct held *h, size_t i, struct line *l)
 	l->eol_len = hl->eol_len;
 	l->lineno = hl->lineno;
 	l->flags = 0;
+	l->scan = 0;	/* the prefilter's verdicts were for then */
 }
 
 /* Pass held lines [from, to) to the next stage, unchanged. */

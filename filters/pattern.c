@@ -10,11 +10,14 @@
 #include "filter.h"
 #include "log.h"
 #include "pattern.h"
+#include "prefilter.h"
 #include "scratch.h"
 #include "xmalloc.h"
 
 #define PATTERN_COMPILE_FLAGS	(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
 #define PATTERN_FILE_MAX	(16 * 1024 * 1024)	/* patterns_file size */
+#define PATTERN_PHRASES_MAX	(64 * 1024 * 1024)	/* phrases_file size */
+#define PATTERN_BAD_LINES	10	/* bad phrase lines reported */
 
 /* Add one pattern with the place it was written. */
 static void
@@ -30,8 +33,9 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 	s = &p->src[p->n++];
 	s->text = xmemdup(text, len);
 	s->len = len;
-	s->file = xstrdup(file);
 	s->line = line;
+	s->file_shared = p->n > 1 && strcmp(s[-1].file, file) == 0;
+	s->file = s->file_shared ? s[-1].file : xstrdup(file);
 }
 
 /* Read a patterns file: one pattern a line, '#' comments and blanks skipped. */
@@ -74,24 +78,108 @@ patterns_load_file(struct patterns *p, const char *path, char **cause)
 	return (0);
 }
 
+/* Check one line of a phrases file; 0, or -1 with an error reported. */
+static int
+patterns_phrase_ok(const char *t, size_t n, const char *path, int lineno,
+    struct config_ctx *ctx)
+{
+	if (n > PATTERN_PHRASE_MAX) {
+		config_error(ctx, path, lineno, "phrase longer than %d bytes",
+		    PATTERN_PHRASE_MAX);
+		return (-1);
+	}
+	if (!utf8_valid(t, n)) {
+		config_error(ctx, path, lineno, "phrase is not valid UTF-8");
+		return (-1);
+	}
+	if (t[0] == '\0') {	/* Vectorscan's literals cannot */
+		config_error(ctx, path, lineno, "phrase starts with a NUL "
+		    "byte");
+		return (-1);
+	}
+	return (0);
+}
+
 /*
- * Take a pattern key: prefix "" gives pattern, patterns_file; "begin"
- * gives begin, begin_file.  Returns 1 if the key was not a pattern key.
+ * Read a phrases file: every line is one phrase of literal text (no
+ * escaping, no comments); empty lines are skipped, a UTF-8 byte order
+ * mark at its start and line endings are not part of a phrase.  A bad
+ * line is reported as FILE:LINE (the first PATTERN_BAD_LINES of them).
+ */
+static int
+patterns_load_phrases(struct patterns *p, const char *path,
+    struct config_ctx *ctx, char **cause)
+{
+	FILE	*f;
+	char	*line = NULL, *t, *why = NULL;
+	size_t	 cap = 0, before = p->n;
+	ssize_t	 n;
+	int	 lineno = 0, bad = 0;
+
+	if ((f = config_open(path, PATTERN_PHRASES_MAX, &why)) == NULL) {
+		*cause = xasprintf("phrases file %s: %s", path, why);
+		free(why);
+		return (-1);
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		t = line;
+		if (++lineno == 1 && n >= 3 &&
+		    memcmp(t, "\xef\xbb\xbf", 3) == 0) {
+			t += 3;
+			n -= 3;
+		}
+		if (n > 0 && t[n - 1] == '\n')
+			n--;
+		if (n > 0 && t[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			continue;
+		if (bad < PATTERN_BAD_LINES && patterns_phrase_ok(t, (size_t)n,
+		    path, lineno, ctx) != 0)
+			bad++;
+		else if (bad == 0)
+			patterns_add(p, t, (size_t)n, path, lineno);
+	}
+	free(line);
+	fclose(f);
+	p->nphrases += p->n - before;
+	if (bad != 0)
+		p->failed = 1;
+	else if (p->n == before) {
+		*cause = xasprintf("phrases file %s holds no phrase", path);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Take a pattern key: prefix "" gives pattern, patterns_file and
+ * phrases_file; "begin" gives begin, begin_file and begin_phrases_file.
+ * Returns 1 if the key was not a pattern key.
  */
 int
 patterns_conf_set(struct patterns *p, const char *prefix,
     const struct cfgkey *k, struct config_ctx *ctx, char **cause)
 {
-	char	 name[64], file[64];
+	char	 name[64], file[64], phr[64];
 	char	*path;
 	int	 rc;
 
 	if (*prefix == '\0') {
 		snprintf(name, sizeof name, "pattern");
 		snprintf(file, sizeof file, "patterns_file");
+		snprintf(phr, sizeof phr, "phrases_file");
 	} else {
 		snprintf(name, sizeof name, "%s", prefix);
 		snprintf(file, sizeof file, "%s_file", prefix);
+		snprintf(phr, sizeof phr, "%s_phrases_file", prefix);
+	}
+	if (strcmp(k->key, phr) == 0) {
+		path = config_resolve_path(ctx, k->value);
+		if ((rc = patterns_load_phrases(p, path, ctx, cause)) != 0)
+			p->failed = 1;
+		free(path);
+		return (rc);
 	}
 	if (strcmp(k->key, name) == 0) {
 		if (*k->value == '\0') {
@@ -479,9 +567,11 @@ patterns_combine_error(const struct patterns *p, const char *what,
 
 	pcre2_get_error_message(err, msg, sizeof msg);
 	if (strcmp(what, "pattern") == 0)
-		snprintf(label, sizeof label, "patterns");
+		snprintf(label, sizeof label, "%s", p->phrases ? "phrases" :
+		    "patterns");
 	else
-		snprintf(label, sizeof label, "%s patterns", what);
+		snprintf(label, sizeof label, "%s %s", what, p->phrases ?
+		    "phrases" : "patterns");
 	if (err != PCRE2_ERROR_PATTERN_TOO_LARGE) {
 		config_error(ctx, p->src[0].file, p->src[0].line,
 		    "the %zu %s of this rule do not combine into one "
@@ -492,8 +582,71 @@ patterns_combine_error(const struct patterns *p, const char *what,
 	    "the %zu %s of this rule are too large together for one PCRE2 "
 	    "expression (%s: this PCRE2 build limits a compiled expression "
 	    "to %llu KiB); only the first %zu fit: split the list across "
-	    "several rules", p->n, label, msg, patterns_max_kib(),
-	    patterns_fit(p, flags));
+	    "several rules%s", p->n, label, msg, patterns_max_kib(),
+	    patterns_fit(p, flags), p->phrases ? " (scrubd built with "
+	    "Vectorscan takes any number of phrases in one rule)" : "");
+}
+
+/*
+ * Rewrite a phrase as a PCRE2 pattern matching exactly its text: ASCII
+ * punctuation quoted, control characters as \x{..}, ASCII letters as
+ * [aA] when caseless (the ASCII folding the prefilter's matcher does).
+ */
+static void
+patterns_quote(struct pattern_src *s, int caseless)
+{
+	unsigned char	 c;
+	char		*q, *w;
+	size_t		 i;
+
+	w = q = xmalloc(s->len * 6 + 1);
+	for (i = 0; i < s->len; i++) {
+		c = (unsigned char)s->text[i];
+		if (c >= 0x80 || (isalnum(c) && !(caseless && isalpha(c))))
+			*w++ = (char)c;
+		else if (isalpha(c))
+			w += sprintf(w, "[%c%c]", tolower(c), toupper(c));
+		else if (c < 0x20 || c == 0x7f)
+			w += sprintf(w, "\\x{%02x}", c);
+		else {
+			*w++ = '\\';
+			*w++ = (char)c;
+		}
+	}
+	free(s->text);
+	s->text = q;
+	s->len = (size_t)(w - q);
+}
+
+/*
+ * A phrase list: with the prefilter, its database matches it (see
+ * prefilter_build); else each phrase becomes a quoted PCRE2 pattern.
+ * Returns 1 when there is nothing for PCRE2 to compile.
+ */
+static int
+patterns_phrases(struct patterns *p, const char *what, const char *file,
+    int line, struct config_ctx *ctx)
+{
+	size_t	i;
+
+	if (p->nphrases == 0)
+		return (0);
+	p->phrases = 1;
+	if (p->nphrases != p->n) {
+		config_error(ctx, file, line, "%s: a rule's list takes either "
+		    "patterns or a phrases file, not both: use two rules",
+		    what);
+		return (1);
+	}
+	for (i = 0; i < p->n; i++)
+		if (p->src[i].len > p->maxlen)
+			p->maxlen = p->src[i].len;
+	p->pairs = 1;
+	if (prefilter_enabled())
+		return (1);
+	for (i = 0; i < p->n; i++)
+		patterns_quote(&p->src[i], p->caseless);
+	return (0);
 }
 
 /*
@@ -514,7 +667,9 @@ patterns_compile(struct patterns *p, const char *what, const char *file,
 			    what);
 		return;
 	}
-	if (p->caseless)
+	if (patterns_phrases(p, what, file, line, ctx))
+		return;
+	if (p->caseless && !p->phrases)
 		flags |= PCRE2_CASELESS;
 	for (i = 0; i < p->n; i++)
 		bad |= patterns_check_one(&p->src[i], flags, ctx);
@@ -542,11 +697,13 @@ patterns_free(struct patterns *p)
 
 	for (i = 0; i < p->n; i++) {
 		free(p->src[i].text);
-		free(p->src[i].file);
+		if (!p->src[i].file_shared)
+			free(p->src[i].file);
 	}
 	for (i = 0; i < p->nlits; i++)
 		free(p->lits[i].s);
 	free(p->src);
+	free(p->sorted);
 	pcre2_code_free(p->re);
 	memset(p, 0, sizeof *p);
 }
@@ -587,6 +744,40 @@ patterns_match_failed(struct stage *st, int rc)
 	stage_match_error(st, why);
 }
 
+/* Match a phrase list with the prefilter's database; results in md. */
+static enum pattern_result
+patterns_exec_phrases(const struct patterns *p, struct stage *st,
+    pcre2_match_data *md, const char *s, size_t len, size_t start,
+    uint32_t opts)
+{
+	struct scratch		*sc;
+	PCRE2_SIZE		*ov = pcre2_get_ovector_pointer(md);
+	enum pattern_result	 r;
+	size_t			 ms, me;
+
+	sc = st != NULL ? engine_scratch(st->engine) : scratch_new();
+	r = phrases_exec(p, sc, s, len, start, opts, &ms, &me);
+	if (st == NULL)
+		scratch_free(sc);
+	if (r != PATTERN_NOMATCH) {
+		ov[0] = ms;
+		ov[1] = me;
+	}
+	return (r);
+}
+
+/*
+ * Can a whole line l match the list at all?  No when the prefilter saw
+ * the line whole and found none of the list's literals in it.
+ */
+int
+patterns_may_line(const struct patterns *p, const struct stage *st,
+    const struct line *l)
+{
+	return (p->pf_id == 0 || l->scan == 0 ||
+	    engine_may(st->engine, p->pf_id - 1, l->scan));
+}
+
 /*
  * Run one match from offset start, with the JIT stack, limits and (md
  * NULL) match data of the stage's thread; st NULL: PCRE2's defaults and
@@ -602,10 +793,12 @@ patterns_exec(const struct patterns *p, struct stage *st,
 	pcre2_match_context	*mctx = NULL;
 	int			 rc;
 
-	if (st != NULL)
-		mctx = scratch_match_context(engine_scratch(st->engine));
 	if (md == NULL)
 		md = patterns_md(p, st);
+	if (p->re == NULL)
+		return (patterns_exec_phrases(p, st, md, s, len, start, opts));
+	if (st != NULL)
+		mctx = scratch_match_context(engine_scratch(st->engine));
 	if (p->jit)	/* the JIT fast path: no per-call option checks */
 		rc = pcre2_jit_match(p->re, (PCRE2_SPTR)s, len, start, opts,
 		    md, mctx);

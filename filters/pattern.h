@@ -14,6 +14,8 @@
 
 struct cfgkey;
 struct config_ctx;
+struct line;
+struct prefilter;
 struct stage;
 
 /* Where one pattern came from, for error messages. */
@@ -22,6 +24,7 @@ struct pattern_src {
 	size_t	 len;
 	char	*file;
 	int	 line;
+	int	 file_shared;	/* file is the previous source's */
 };
 
 /* A literal some pattern cannot match without (see pattern_literal()). */
@@ -32,12 +35,20 @@ struct pattern_lit {
 };
 
 #define PATTERN_MAX_LITS	8
+#define PATTERN_PHRASE_MAX	4096	/* bytes of one phrase */
 
 struct patterns {
 	struct pattern_src	*src;
 	size_t			 n;
 	size_t			 cap;
 	int			 failed;	/* a file key was refused */
+	size_t			 nphrases;	/* of src, from phrases_file */
+	int			 phrases;	/* a phrase list, not PCRE2 */
+	/* The whole-buffer prefilter (prefilter.c). */
+	const struct prefilter	*pf;		/* phrase lists: their matcher */
+	int			 pf_id;		/* slot + 1; 0: every line */
+	uint32_t		*sorted;	/* phrases by bytes (folded) */
+	size_t			 maxlen;	/* longest phrase */
 	/* Prefilter: a line holding none of these cannot match (0: none). */
 	struct pattern_lit	 lits[PATTERN_MAX_LITS];
 	size_t			 nlits;
@@ -65,6 +76,8 @@ int			 patterns_test(const struct patterns *, struct stage *,
 			    pcre2_match_data *, const char *, size_t, int);
 int			 patterns_may_match(const struct patterns *,
 			    const char *, size_t);
+int			 patterns_may_line(const struct patterns *,
+			    const struct stage *, const struct line *);
 size_t			 pattern_literal(const char *, size_t, size_t *);
 
 #endif

@@ -11,6 +11,10 @@
  */
 #include <stdlib.h>
 
+#ifdef SCRUBD_VECTORSCAN
+#include <hs.h>
+#endif
+
 #include "log.h"
 #include "scratch.h"
 #include "xmalloc.h"
@@ -20,6 +24,8 @@ struct scratch {
 	pcre2_match_context	*mctx;
 	pcre2_match_data	*md;		/* every match's results */
 	uint32_t		 pairs;		/* of md's ovector */
+	struct hs_scratch	*hs;		/* the prefilter's (Vectorscan) */
+	uint64_t		 hs_serial;	/* of the database hs fits */
 };
 
 /* New scratch space for one thread. */
@@ -38,6 +44,9 @@ scratch_free(struct scratch *sc)
 	pcre2_match_data_free(sc->md);
 	pcre2_match_context_free(sc->mctx);
 	pcre2_jit_stack_free(sc->jit_stack);
+#ifdef SCRUBD_VECTORSCAN
+	hs_free_scratch(sc->hs);
+#endif
 	free(sc);
 }
 
@@ -71,4 +80,27 @@ scratch_match_data(struct scratch *sc, uint32_t pairs)
 		fatalx("out of memory creating match data");
 	sc->pairs = pairs;
 	return (sc->md);
+}
+
+/*
+ * The thread's Vectorscan scratch space, made (or grown) to fit database
+ * db, whose unique serial says when it must be checked again.  Grown
+ * space still fits every database it fitted before.
+ */
+struct hs_scratch *
+scratch_hs(struct scratch *sc, const struct hs_database *db, uint64_t serial)
+{
+#ifdef SCRUBD_VECTORSCAN
+	if (sc->hs != NULL && sc->hs_serial == serial)
+		return (sc->hs);
+	if (hs_alloc_scratch(db, &sc->hs) != HS_SUCCESS)
+		fatalx("cannot allocate Vectorscan scratch space");
+	sc->hs_serial = serial;
+	return (sc->hs);
+#else
+	(void)sc;
+	(void)db;
+	(void)serial;
+	fatalx("scratch_hs without Vectorscan");
+#endif
 }

@@ -22,10 +22,14 @@
 #define SCRATCH_JIT_START	(32 * 1024)
 
 struct scratch;
+struct hs_database;
+struct hs_scratch;
 
 struct scratch		*scratch_new(void);
 void			 scratch_free(struct scratch *);
 pcre2_match_context	*scratch_match_context(struct scratch *);
 pcre2_match_data	*scratch_match_data(struct scratch *, uint32_t);
+struct hs_scratch	*scratch_hs(struct scratch *, const struct hs_database *,
+			    uint64_t);
 
 #endif

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Build the fuzzers' seed corpora from the corpus in tests/corpus: DIR/engine,
-# DIR/config, DIR/jsonl, DIR/jsonl_diff, DIR/session and DIR/transcode (the
-# corpus converted to GB18030, GBK and UTF-16, invalid bytes kept as they
-# are).  usage: tests/fuzz/seeds.sh DIR
+# DIR/config, DIR/jsonl, DIR/jsonl_diff, DIR/session, DIR/prefilter and
+# DIR/transcode (the corpus converted to GB18030, GBK and UTF-16, invalid
+# bytes kept as they are).  usage: tests/fuzz/seeds.sh DIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1
 mkdir -p "$out/engine" "$out/config" "$out/jsonl" "$out/session" \
-    "$out/transcode" "$out/jsonl_diff"
+    "$out/transcode" "$out/jsonl_diff" "$out/prefilter"
+# Write each argument (0-255) as one byte.
+bytes() { for b; do printf "\\x$(printf %02x "$b")"; done; }
 n=0
 for f in tests/corpus/*/*.in.txt; do
 	n=$((n + 1))
@@ -15,9 +17,15 @@ for f in tests/corpus/*/*.in.txt; do
 	head -c 4096 "$f" > "$out/engine/$set-$(basename "$f")"
 	# session: six parameter bytes (chunking, high water, max_document,
 	# rules), then the document.
-	{ printf "$(printf '\\x%02x' $((n % 256)) $((n * 7 % 256)) \
-	    $((n % 4)) $((n * 13 % 256)) $((n * 29 % 256)) $((n % 3)))";
+	{ bytes $((n % 256)) $((n * 7 % 256)) $((n % 4)) $((n * 13 % 256)) \
+	    $((n * 29 % 256)) $((n % 3));
 	  head -c 65536 "$f"; } > "$out/session/$set-$(basename "$f")"
+	# prefilter: bytes that choose rules from the grammar, then document
+	# bytes (each a token, see fuzz_prefilter.c).
+	{ bytes $((n % 256)) $((n * 3 % 256)) $((n % 2)) $((n * 5 % 256)) \
+	    $((n * 11 % 256)) $((n * 17 % 256)) $((n * 23 % 256)) \
+	    $((n * 31 % 256));
+	  head -c 512 "$f"; } > "$out/prefilter/$set-$(basename "$f")"
 done
 [ "$n" -ge 80 ] || { echo "seeds.sh: tests/corpus is missing" >&2; exit 1; }
 cp conf/scrubd.conf tests/fuzz/*.conf "$out/config/"

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The prefilter's figures (issue 15), every one measured in this run,
+# medians of RUNS runs, each beside its reference.  Times are CPU time
+# (user + system, from getrusage: steadier than wall time on a machine
+# shared with other work); wall-clock figures follow in parentheses.
+#
+#  - default rules, one-shot, on ~100 MB of the dev corpus joined, against
+#    a memchr+memcpy line copier (bench/linecopy) and against REF, the
+#    scrubd to compare with (default: BUILD_DIR/novs/scrubd, built with
+#    VECTORSCAN=no, if it exists);
+#  - the same rules plus one rule of 100,000 CJK phrases (4-11
+#    characters, none in the corpus): -t time and peak RSS, one-shot
+#    throughput (the run less the load) against the default rules' own;
+#  - with that rule, a stream's set-up (engine_new + engine_free with the
+#    worker's scratch space), a one-line document, and a worker's first
+#    document (its scratch space made), from BUILD_DIR/rulecost.
+#
+# usage: bench/prefilter.sh BUILD_DIR   (BUILD_DIR holds scrubd, rulecost,
+# bench/linecopy: make all BUILD_DIR/rulecost BUILD_DIR/bench/linecopy)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build}
+RUNS=${RUNS:-5}
+REF=${REF:-}
+W=$(mktemp -d /tmp/scrubd-pfbench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+if [ -z "$REF" ] && [ -x "$B/novs/scrubd" ]; then REF=$B/novs/scrubd; fi
+
+# The input (dev/ joined with "\n", repeated to 100 MiB), its expected
+# output, and 100,000 phrases that are nowhere in the corpus.
+python3 - tests/corpus "$W" <<'EOF'
+import glob, random, sys
+corpus, w = sys.argv[1:]
+ins = sorted(glob.glob(corpus + "/dev/*.in.txt"))
+a = b"\n".join(open(f, "rb").read() for f in ins)
+e = b"\n".join(open(f.replace(".in.", ".expected."), "rb").read() for f in ins)
+n = (100 << 20) // len(a) + 1
+open(w + "/big.in", "wb").write(b"\n".join([a] * n))
+open(w + "/big.exp", "wb").write(b"\n".join([e] * n))
+text = "\n".join(open(f, encoding="utf-8", errors="replace").read()
+                 for f in sorted(glob.glob(corpus + "/*/*.in.txt")))
+grams = set(text[i:i + 4] for i in range(len(text) - 3))
+rnd, out = random.Random(15), set()
+while len(out) < 100000:
+    s = "".join(chr(rnd.randint(0x4E00, 0x9FA5))
+                for _ in range(rnd.randint(4, 11)))
+    if s[:4] not in grams:
+        out.add(s)
+open(w + "/phrases.txt", "w", encoding="utf-8").write("\n".join(sorted(out)) + "\n")
+EOF
+cp conf/watermark.patterns "$W/"
+cp conf/scrubd.conf "$W/default.conf"
+{ cat conf/scrubd.conf
+  printf '\n[filter:phrases]\ntype = drop-line\nphrases_file = phrases.txt\n'
+} > "$W/phrases.conf"
+SIZE=$(stat -c %s "$W/big.in")
+
+# Median CPU seconds of a command over RUNS runs, stdin from IN (default
+# big.in), output to /dev/null; the median wall seconds go to $W/wall.
+cpu_runs() {
+	python3 -c '
+import os, resource, statistics, subprocess, sys, time
+runs, src, wall, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+cpu, walls = [], []
+for _ in range(runs):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    with open(src, "rb") as i, open(os.devnull, "wb") as o:
+        subprocess.run(cmd, stdin=i, stdout=o, check=True)
+    walls.append(time.monotonic() - t0)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+open(wall, "w").write("%f\n" % statistics.median(walls))
+print("%f" % statistics.median(cpu))
+' "$RUNS" "${IN:-$W/big.in}" "$W/wall" "$@"
+}
+# The same, after checking the output once (want: the expected file, or -).
+time_cmd() {
+	want=$1; shift
+	if [ "$want" != - ]; then
+		"$@" < "$W/big.in" | cmp -s - "$want" || { echo "WRONG OUTPUT: $*" >&2; exit 1; }
+	fi
+	cpu_runs "$@"
+}
+mbs() { python3 -c "print('%.0f' % ($SIZE / 1e6 / $1))"; }
+div() { python3 -c "print('%.2f' % ($1 / $2))"; }
+both() { echo "$(mbs "$1") ($(mbs "$2"))"; }
+
+echo "scrubd prefilter benchmark: $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg), input $((SIZE / 1000000)) MB, medians of $RUNS"
+t_copy=$(time_cmd - "$B/bench/linecopy"); w_copy=$(cat "$W/wall")
+t_def=$(time_cmd "$W/big.exp" "$B/scrubd" -c "$W/default.conf" -F)
+w_def=$(cat "$W/wall")
+t_ref=
+if [ -n "$REF" ]; then
+	t_ref=$(time_cmd "$W/big.exp" "$REF" -c "$W/default.conf" -F)
+	w_ref=$(cat "$W/wall")
+fi
+t_check=$(IN=/dev/null cpu_runs "$B/scrubd" -c "$W/phrases.conf" -t)
+w_check=$(cat "$W/wall")
+rss_t=$(/usr/bin/time -f %M "$B/scrubd" -c "$W/phrases.conf" -t 2>&1 >/dev/null | tail -1)
+t_all=$(time_cmd "$W/big.exp" "$B/scrubd" -c "$W/phrases.conf" -F)
+w_all=$(cat "$W/wall")
+rss_f=$(/usr/bin/time -f %M "$B/scrubd" -c "$W/phrases.conf" -F < "$W/big.in" 2>&1 >/dev/null | tail -1)
+t_phr=$(python3 -c "print(max($t_all - $t_check, 1e-9))")
+w_phr=$(python3 -c "print(max($w_all - $w_check, 1e-9))")
+cost=$("$B/rulecost" -c "$W/phrases.conf" 200)
+field() { echo "$cost" | sed -n "s/.*$1 \\([0-9.]*\\) us.*/\\1/p"; }
+
+printf '\n%-48s %14s %14s %12s %s\n' "measure (CPU time; wall time)" scrubd reference ratio target
+printf '%-48s %14s %14s %12s %s\n' "default rules, one-shot, MB/s (ref: linecopy)" \
+    "$(both "$t_def" "$w_def")" "$(both "$t_copy" "$w_copy")" \
+    "$(div "$t_copy" "$t_def") ($(div "$w_copy" "$w_def"))" ">= 0.7"
+if [ -n "$t_ref" ]; then
+	printf '%-48s %14s %14s %12s %s\n' "default rules, one-shot, MB/s (ref: REF)" \
+	    "$(both "$t_def" "$w_def")" "$(both "$t_ref" "$w_ref")" \
+	    "$(div "$t_ref" "$t_def")x ($(div "$w_ref" "$w_def")x)" ">= 1.4x"
+fi
+printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: -t, s" \
+    "$(python3 -c "print('%.2f (%.2f)' % ($t_check, $w_check))")" "" "" "<= 3"
+printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: peak RSS of -t / -F, MiB" \
+    "$((rss_t / 1024)) / $((rss_f / 1024))" "" "" "<= 256"
+printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: one-shot, MB/s (ref: default)" \
+    "$(both "$t_phr" "$w_phr")" "$(both "$t_def" "$w_def")" \
+    "$(div "$t_def" "$t_phr") ($(div "$w_def" "$w_phr"))" ">= 0.5"
+printf '%-48s %14s\n' "100,000 phrases: engine_new+engine_free, us" "$(field engine_new+engine_free)"
+printf '%-48s %14s\n' "100,000 phrases: one-line document, us" "$(field 'one-line document')"
+printf '%-48s %14s\n' "100,000 phrases: a worker's first document, us" "$(field 'new scratch space')"
+[ -n "$REF" ] && echo "REF: $REF"

@@ -1,0 +1,1138 @@
+/*
+ * The whole-buffer prefilter and the phrase matcher (see prefilter.h),
+ * on a Vectorscan literal database: literals are matched as bytes, so
+ * invalid UTF-8 and NUL bytes in the text are no concern, and caseless
+ * literals fold ASCII letters only (required.c keeps no other letters).
+ *
+ * A phrase list goes into the database by keys: the first PREFILTER_KEY
+ * bytes of each phrase (all of a shorter one), one literal per distinct
+ * key; a key's phrases are a run of the list sorted by bytes, checked
+ * where the key is found.  Shorter literals compile faster and in less
+ * memory than whole phrases.
+ *
+ * Debian 12's Vectorscan (5.4.9) can miss a match that ends in the last
+ * bytes of a scanned buffer on AVX-512 machines (an accelerator's tail
+ * handling, fixed upstream in 5.4.13): a set such as "##paid" and "aka"
+ * over a run of "b" then "##paid" a few bytes before the end finds
+ * nothing, depending on the buffer's alignment.  So the last
+ * PREFILTER_TAIL bytes of every scan (one AVX-512 vector) are searched
+ * here instead, exactly, with binary search in the literals sorted by
+ * length and bytes (prefilter_tail): matches ending there come from this
+ * search only, in order of their ends, after Vectorscan's.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "filter.h"
+#include "log.h"
+#include "pattern.h"
+#include "prefilter.h"
+#include "required.h"
+#include "scratch.h"
+#include "xmalloc.h"
+
+static int	prefilter_off;		/* prefilter_set_enabled(0) */
+
+/* Was scrubd built with Vectorscan? */
+int
+prefilter_available(void)
+{
+#ifdef SCRUBD_VECTORSCAN
+	return (1);
+#else
+	return (0);
+#endif
+}
+
+/* Turn the prefilter off (or on) for configurations loaded from now on. */
+void
+prefilter_set_enabled(int on)
+{
+	prefilter_off = !on;
+}
+
+/* Will the configurations loaded now have a prefilter? */
+int
+prefilter_enabled(void)
+{
+	return (prefilter_available() && !prefilter_off);
+}
+
+#ifndef SCRUBD_VECTORSCAN
+
+/* Without Vectorscan there is no prefilter: every rule sees every line. */
+struct prefilter *
+prefilter_build(struct config *cfg, struct config_ctx *ctx)
+{
+	(void)cfg;
+	(void)ctx;
+	return (NULL);
+}
+
+/* Nothing to free without Vectorscan. */
+void
+prefilter_free(struct prefilter *pf)
+{
+	(void)pf;
+}
+
+/* No slots without Vectorscan. */
+size_t
+prefilter_nslots(const struct prefilter *pf)
+{
+	(void)pf;
+	return (0);
+}
+
+/* No scan state without Vectorscan. */
+struct pfscan *
+pfscan_new(const struct prefilter *pf)
+{
+	(void)pf;
+	return (NULL);
+}
+
+/* Nothing to free without Vectorscan. */
+void
+pfscan_free(struct pfscan *ps)
+{
+	(void)ps;
+}
+
+/* Never called without Vectorscan: engines have no scan state. */
+void
+pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
+{
+	(void)ps;
+	(void)sc;
+	(void)p;
+	(void)len;
+}
+
+/* Never called without Vectorscan: phrase lists are PCRE2's. */
+enum pattern_result
+phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
+    size_t len, size_t start, uint32_t opts, size_t *ms, size_t *me)
+{
+	(void)p;
+	(void)sc;
+	(void)s;
+	(void)len;
+	(void)start;
+	(void)opts;
+	(void)ms;
+	(void)me;
+	fatalx("phrases_exec without Vectorscan");
+}
+
+#else /* SCRUBD_VECTORSCAN */
+
+#include <hs.h>
+
+#define PREFILTER_KEY		6	/* bytes of a phrase's key */
+#define PREFILTER_MAX_HITS	65536	/* per chunk; past it, no verdicts */
+#define PREFILTER_WINDOW	256	/* first window of a phrase search */
+#define PREFILTER_TAIL		64	/* bytes searched again, see above */
+#define PREFILTER_TAIL_HITS	256	/* tail matches sorted before use */
+#define PREFILTER_NEST_MAX	1024	/* required literals nested at most */
+#define PREFILTER_HEAD		3	/* bytes of a literal's head */
+#define PREFILTER_HEAD_BITS	20	/* of the heads' bitmap */
+
+/* What one literal of the database stands for. */
+struct pfid {
+	uint32_t	 slot;
+	uint32_t	 first;		/* phrase key: its run in p->sorted */
+	uint32_t	 count;		/* 0: a required literal */
+	uint32_t	 keylen;
+	const struct patterns *pat;	/* phrase key: its list */
+	uint32_t	 kid_first;	/* literals holding this one */
+	uint32_t	 nkids;
+	uint32_t	 lit;		/* its entry in pf->lits */
+	int		 caseless;
+};
+
+/*
+ * A required literal that holds a shorter one (哒哒君 holds 哒哒): it is
+ * not in the database, but checked where the shorter one is found.
+ */
+struct pfkid {
+	uint32_t	 parent;
+	uint32_t	 id;
+	uint32_t	 off;		/* where the parent lies in it */
+	uint32_t	 len;
+	unsigned char	 last;		/* its last byte (folded if caseless) */
+	int		 caseless;
+};
+
+/* One literal, for the exact search of a scan's tail. */
+struct pflit {
+	const char	*s;
+	uint32_t	 len;
+	uint32_t	 id;
+};
+
+/* The literals of one length and case mode: a run of pf->lits. */
+struct pfrun {
+	uint32_t	 len;
+	uint32_t	 first;
+	uint32_t	 count;
+	int		 caseless;
+};
+
+struct prefilter {
+	hs_database_t	*db;
+	struct pfid	*ids;
+	size_t		 nids;
+	size_t		 nslots;
+	uint64_t	 serial;	/* unique: scratch space follows it */
+	char		*bytes;		/* every literal's bytes */
+	struct pflit	*lits;		/* by case mode, length, bytes */
+	struct pfrun	*runs;
+	size_t		 nruns;
+	size_t		 maxlen;
+	struct pfkid	*kids;		/* by parent */
+	size_t		 nkids;
+	uint8_t		*heads;		/* bitmap: hashes of literals' heads */
+};
+
+/* The literals being collected for the database. */
+struct pfbuild {
+	const char	**expr;
+	size_t		 *lens;
+	unsigned	 *flags;
+	unsigned	 *idv;
+	size_t		  cap;
+	struct reqset	 *keep;		/* owners of the literals */
+	size_t		  nkeep;
+};
+
+/* Compare n bytes, ASCII letters folded if caseless. */
+static int
+prefilter_cmp(const char *a, const char *b, size_t n, int caseless)
+{
+	size_t	i;
+	int	x, y;
+
+	if (!caseless)
+		return (memcmp(a, b, n));
+	for (i = 0; i < n; i++) {
+		x = tolower((unsigned char)a[i]);
+		y = tolower((unsigned char)b[i]);
+		if (x != y)
+			return (x - y);
+	}
+	return (0);
+}
+
+/* Order two phrases of a list by bytes (folded), then by position. */
+static int
+prefilter_order(const void *a, const void *b, void *arg)
+{
+	const struct patterns	*p = arg;
+	const struct pattern_src *x = &p->src[*(const uint32_t *)a];
+	const struct pattern_src *y = &p->src[*(const uint32_t *)b];
+	size_t			 n = x->len < y->len ? x->len : y->len;
+	int			 c;
+
+	if ((c = prefilter_cmp(x->text, y->text, n, p->caseless)) != 0)
+		return (c);
+	if (x->len != y->len)
+		return (x->len < y->len ? -1 : 1);
+	return (*(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1);
+}
+
+/* Add one literal to the database being built. */
+static void
+prefilter_add(struct prefilter *pf, struct pfbuild *b, const char *s,
+    size_t len, int caseless, const struct pfid *id)
+{
+	if (pf->nids == b->cap) {
+		b->cap = b->cap != 0 ? b->cap * 2 : 64;
+		b->expr = xreallocarray(b->expr, b->cap, sizeof *b->expr);
+		b->lens = xreallocarray(b->lens, b->cap, sizeof *b->lens);
+		b->flags = xreallocarray(b->flags, b->cap, sizeof *b->flags);
+		b->idv = xreallocarray(b->idv, b->cap, sizeof *b->idv);
+		pf->ids = xreallocarray(pf->ids, b->cap, sizeof *pf->ids);
+	}
+	b->expr[pf->nids] = s;
+	b->lens[pf->nids] = len;
+	b->flags[pf->nids] = caseless ? HS_FLAG_CASELESS : 0;
+	b->idv[pf->nids] = (unsigned)pf->nids;
+	pf->ids[pf->nids] = *id;
+	pf->ids[pf->nids++].caseless = caseless;
+}
+
+/* A phrase list: sort it, then one literal per distinct key. */
+static void
+prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
+    struct patterns *p)
+{
+	struct pfid	 id;
+	const struct pattern_src *s, *k;
+	size_t		 i, klen;
+
+	p->sorted = xreallocarray(NULL, p->n, sizeof *p->sorted);
+	for (i = 0; i < p->n; i++)
+		p->sorted[i] = (uint32_t)i;
+	qsort_r(p->sorted, p->n, sizeof *p->sorted, prefilter_order, p);
+	memset(&id, 0, sizeof id);
+	id.slot = (uint32_t)pf->nslots;
+	id.pat = p;
+	for (i = 0; i < p->n; i++) {
+		s = &p->src[p->sorted[i]];
+		if (id.count != 0) {
+			k = &p->src[p->sorted[id.first]];
+			if (s->len >= id.keylen && prefilter_cmp(s->text,
+			    k->text, id.keylen, p->caseless) == 0) {
+				id.count++;	/* begins with the key */
+				continue;
+			}
+			prefilter_add(pf, b, k->text, id.keylen, p->caseless,
+			    &id);
+		}
+		klen = s->len < PREFILTER_KEY ? s->len : PREFILTER_KEY;
+		id.first = (uint32_t)i;
+		id.count = 1;
+		id.keylen = (uint32_t)klen;
+	}
+	if (id.count != 0)
+		prefilter_add(pf, b, p->src[p->sorted[id.first]].text,
+		    id.keylen, p->caseless, &id);
+	p->pf = pf;
+}
+
+/* Does every literal of a hold one of those in s (a literal of it)? */
+static int
+prefilter_covered(const struct reqset *a, const struct reqset *s)
+{
+	const struct reqlit	*x, *y;
+	size_t			 i, j, k;
+	int			 found;
+
+	for (i = 0; i < a->n; i++) {
+		x = &a->v[i];
+		found = 0;
+		for (j = 0; j < s->n && !found; j++) {
+			y = &s->v[j];
+			if ((!y->caseless && x->caseless) || y->len > x->len)
+				continue;
+			for (k = 0; k + y->len <= x->len && !found; k++)
+				found = prefilter_cmp(x->s + k, y->s, y->len,
+				    y->caseless) == 0;
+		}
+		if (!found)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Each pattern's best set of required literals, or another of its sets
+ * that the others' literals already cover (^..欢迎加入..哒哒 next to
+ * ^..【..哒哒: 哒哒 for both): fewer literals to scan for.  0, or -1 if a
+ * pattern has none.
+ */
+static int
+prefilter_choose(const struct patterns *p, struct reqset *best)
+{
+	struct reqset	alts[REQUIRED_MAX_ALTS], tmp;
+	size_t		i, j, k, n;
+	int		rc = 0;
+
+	for (i = 0; i < p->n && rc == 0; i++)
+		rc = required_literals(p->src[i].text, p->src[i].len,
+		    p->caseless, &best[i], NULL, NULL);
+	for (i = 0; i < p->n && rc == 0 && p->n > 1; i++) {
+		(void)required_literals(p->src[i].text, p->src[i].len,
+		    p->caseless, &tmp, alts, &n);
+		required_free(&tmp);
+		for (j = 0; j < n; j++) {
+			for (k = 0; k < p->n; k++)
+				if (k != i && prefilter_covered(&alts[j],
+				    &best[k]))
+					break;
+			if (k < p->n) {
+				required_free(&best[i]);
+				best[i] = alts[j];
+				memset(&alts[j], 0, sizeof alts[j]);
+				break;
+			}
+		}
+		for (j = 0; j < n; j++)
+			required_free(&alts[j]);
+	}
+	return (rc);
+}
+
+/*
+ * A list of PCRE2 patterns: the union of their required literals, or no
+ * slot if one of them has none.  Returns 0, or -1 for no slot.
+ */
+static int
+prefilter_regexps(struct prefilter *pf, struct pfbuild *b,
+    const struct patterns *p)
+{
+	struct reqset	*best, *all;
+	struct pfid	 id;
+	size_t		 i, j;
+	int		 rc;
+
+	best = xcalloc(p->n, sizeof *best);
+	if ((rc = prefilter_choose(p, best)) == 0) {
+		b->keep = xreallocarray(b->keep, b->nkeep + 1,
+		    sizeof *b->keep);
+		all = &b->keep[b->nkeep++];
+		memset(all, 0, sizeof *all);
+		memset(&id, 0, sizeof id);
+		id.slot = (uint32_t)pf->nslots;
+		for (i = 0; i < p->n; i++)
+			for (j = 0; j < best[i].n; j++)
+				required_add(all, best[i].v[j].s,
+				    best[i].v[j].len, best[i].v[j].caseless);
+		for (j = 0; j < all->n; j++)
+			prefilter_add(pf, b, all->v[j].s, all->v[j].len,
+			    all->v[j].caseless, &id);
+	}
+	for (i = 0; i < p->n; i++)
+		required_free(&best[i]);
+	free(best);
+	return (rc);
+}
+
+/* Give a rule's pattern list its slot, if it can have one. */
+static void
+prefilter_list(struct prefilter *pf, struct pfbuild *b, struct patterns *p)
+{
+	if (p->n == 0)
+		return;
+	if (p->phrases)
+		prefilter_phrases(pf, b, p);
+	else if (p->re == NULL || prefilter_regexps(pf, b, p) != 0)
+		return;		/* this list runs on every line */
+	p->pf_id = (int)++pf->nslots;
+}
+
+/* Free what the build collected. */
+static void
+prefilter_build_free(struct pfbuild *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nkeep; i++)
+		required_free(&b->keep[i]);
+	free(b->keep);
+	free(b->expr);
+	free(b->lens);
+	free(b->flags);
+	free(b->idv);
+}
+
+/* Order literals by case mode, then length, then bytes (folded). */
+static int
+prefilter_lit_order(const void *a, const void *b, void *arg)
+{
+	const struct pflit	*x = a, *y = b;
+	const unsigned		*flags = arg;
+	int			 cx = flags[x->id] != 0, cy = flags[y->id] != 0;
+
+	if (cx != cy)
+		return (cx - cy);
+	if (x->len != y->len)
+		return (x->len < y->len ? -1 : 1);
+	return (prefilter_cmp(x->s, y->s, x->len, cx));
+}
+
+/* Hash of a literal's first PREFILTER_HEAD bytes, ASCII folded. */
+static uint32_t
+prefilter_head_hash(const char *s)
+{
+	uint32_t	h = 0;
+	size_t		i;
+
+	for (i = 0; i < PREFILTER_HEAD; i++)
+		h = (h << 8 | (uint32_t)tolower((unsigned char)s[i])) *
+		    2654435761u;
+	return (h >> (32 - PREFILTER_HEAD_BITS));
+}
+
+/*
+ * Mark the heads of the literals of PREFILTER_HEAD bytes or more: where
+ * no head is, prefilter_tail need not look for them.
+ */
+static void
+prefilter_heads(struct prefilter *pf)
+{
+	uint32_t	h;
+	size_t		i;
+
+	pf->heads = xcalloc(1, 1 << (PREFILTER_HEAD_BITS - 3));
+	for (i = 0; i < pf->nids; i++) {
+		if (pf->lits[i].len < PREFILTER_HEAD)
+			continue;
+		h = prefilter_head_hash(pf->lits[i].s);
+		pf->heads[h >> 3] |= (uint8_t)(1 << (h & 7));
+	}
+}
+
+/* Keep a copy of every literal, sorted, for prefilter_tail. */
+static void
+prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
+{
+	size_t	i, off = 0, total = 0;
+	int	ci;
+
+	for (i = 0; i < pf->nids; i++)
+		total += b->lens[i];
+	pf->bytes = xmalloc(total + 1);
+	pf->lits = xreallocarray(NULL, pf->nids, sizeof *pf->lits);
+	for (i = 0; i < pf->nids; i++) {
+		memcpy(pf->bytes + off, b->expr[i], b->lens[i]);
+		pf->lits[i].s = pf->bytes + off;
+		pf->lits[i].len = (uint32_t)b->lens[i];
+		pf->lits[i].id = (uint32_t)i;
+		off += b->lens[i];
+		if (b->lens[i] > pf->maxlen)
+			pf->maxlen = b->lens[i];
+	}
+	qsort_r(pf->lits, pf->nids, sizeof *pf->lits, prefilter_lit_order,
+	    b->flags);
+	for (i = 0; i < pf->nids; i++)
+		pf->ids[pf->lits[i].id].lit = (uint32_t)i;
+	for (i = 0; i < pf->nids; i++) {
+		ci = b->flags[pf->lits[i].id] != 0;
+		if (pf->nruns == 0 || pf->runs[pf->nruns - 1].len !=
+		    pf->lits[i].len || pf->runs[pf->nruns - 1].caseless != ci) {
+			pf->runs = xreallocarray(pf->runs, pf->nruns + 1,
+			    sizeof *pf->runs);
+			pf->runs[pf->nruns].len = pf->lits[i].len;
+			pf->runs[pf->nruns].first = (uint32_t)i;
+			pf->runs[pf->nruns].count = 0;
+			pf->runs[pf->nruns++].caseless = ci;
+		}
+		pf->runs[pf->nruns - 1].count++;
+	}
+	prefilter_heads(pf);
+}
+
+/* The matches of a scan's tail, to hand on in order of their ends. */
+struct pftail {
+	unsigned long long	 to[PREFILTER_TAIL_HITS];
+	uint32_t		 id[PREFILTER_TAIL_HITS];
+	size_t			 n;
+	int			 full;		/* more than fit: handed on as found */
+};
+
+/* A scan and where its tail begins: matches ending past cut are the tail's. */
+struct pfcall {
+	const struct prefilter	*pf;
+	const char		*p;
+	size_t			 len;
+	match_event_handler	 cb;
+	void			*arg;
+	unsigned long long	 cut;
+};
+
+/*
+ * Vectorscan's callback: hand on a match unless it is the tail's, then
+ * the literals holding it that are there too (at the same end: the same
+ * line, all a chunk scan needs of them).
+ */
+static int
+prefilter_head(unsigned int id, unsigned long long from,
+    unsigned long long to, unsigned int flags, void *arg)
+{
+	struct pfcall		*c = arg;
+	const struct pfkid	*k;
+	const struct pflit	*l;
+	const struct pfid	*pid = &c->pf->ids[id];
+	unsigned long long	 at;
+	uint32_t		 i, plen;
+	unsigned char		 last;
+
+	if (to > c->cut)
+		return (0);
+	if (c->cb(id, from, to, flags, c->arg) != 0)
+		return (1);
+	plen = c->pf->lits[pid->lit].len;
+	for (i = 0; i < pid->nkids; i++) {
+		k = &c->pf->kids[pid->kid_first + i];
+		if (to < (unsigned long long)plen + k->off)
+			continue;
+		at = to - plen - k->off;
+		if (at + k->len > c->len)
+			continue;
+		last = (unsigned char)c->p[at + k->len - 1];
+		if ((k->caseless ? (unsigned char)tolower(last) : last) != k->last)
+			continue;	/* its last byte is not there */
+		l = &c->pf->lits[c->pf->ids[k->id].lit];
+		if (prefilter_cmp(c->p + at, l->s, l->len, k->caseless) == 0 &&
+		    c->cb(k->id, 0, to, 0, c->arg) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Keep a match of the tail (or hand it on if there are too many). */
+static int
+prefilter_tail_add(struct pftail *t, const struct pfcall *c, uint32_t id,
+    unsigned long long to)
+{
+	if (t->n == PREFILTER_TAIL_HITS)
+		t->full = 1;
+	if (t->full)
+		return (c->cb(id, 0, to, 0, c->arg));
+	t->to[t->n] = to;
+	t->id[t->n++] = id;
+	return (0);
+}
+
+/* Find every literal of run r at p, ending at to; 1: stop. */
+static int
+prefilter_tail_at(const struct prefilter *pf, const struct pfrun *r,
+    const char *p, unsigned long long to, struct pftail *t,
+    const struct pfcall *c)
+{
+	size_t	lo = r->first, hi = (size_t)r->first + r->count, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (prefilter_cmp(pf->lits[mid].s, p, r->len, r->caseless) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < (size_t)r->first + r->count && prefilter_cmp(
+	    pf->lits[lo].s, p, r->len, r->caseless) == 0; lo++)
+		if (prefilter_tail_add(t, c, pf->lits[lo].id, to) != 0)
+			return (1);
+	return (0);
+}
+
+/* Hand on the tail's matches by their ends (insertion sort: few). */
+static int
+prefilter_tail_flush(struct pftail *t, const struct pfcall *c)
+{
+	unsigned long long	to;
+	size_t			i, j;
+	uint32_t		id;
+
+	for (i = 1; i < t->n; i++) {
+		to = t->to[i];
+		id = t->id[i];
+		for (j = i; j > 0 && t->to[j - 1] > to; j--) {
+			t->to[j] = t->to[j - 1];
+			t->id[j] = t->id[j - 1];
+		}
+		t->to[j] = to;
+		t->id[j] = id;
+	}
+	for (i = 0; i < t->n; i++)
+		if (c->cb(t->id[i], 0, t->to[i], 0, c->arg) != 0)
+			return (1);
+	return (0);
+}
+
+/* Search the tail of a scanned buffer exactly (see the top); 1: stop. */
+static int
+prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
+    const struct pfcall *c)
+{
+	struct pftail	t;
+	size_t		q, i, end;
+	uint32_t	h;
+	int		head;
+
+	t.n = 0;
+	t.full = 0;
+	q = c->cut > pf->maxlen ? (size_t)c->cut - pf->maxlen : 0;
+	for (; q < len; q++) {
+		head = 1;	/* could a literal of PREFILTER_HEAD+ start here? */
+		if (len - q >= PREFILTER_HEAD) {
+			h = prefilter_head_hash(p + q);
+			head = (pf->heads[h >> 3] >> (h & 7)) & 1;
+		}
+		for (i = 0; i < pf->nruns; i++) {
+			end = q + pf->runs[i].len;
+			if (end <= c->cut || end > len ||
+			    (!head && pf->runs[i].len >= PREFILTER_HEAD))
+				continue;
+			if (prefilter_tail_at(pf, &pf->runs[i], p + q, end, &t, c))
+				return (1);
+		}
+	}
+	return (prefilter_tail_flush(&t, c));
+}
+
+/*
+ * Scan p[0, len) with the database and its tail exactly: every match
+ * goes to cb, in order of their ends as far as Vectorscan keeps it.
+ * Returns Vectorscan's result.
+ */
+static hs_error_t
+prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
+    size_t len, match_event_handler cb, void *arg)
+{
+	struct pfcall	c;
+	hs_error_t	rc;
+
+	c.pf = pf;
+	c.p = p;
+	c.len = len;
+	c.cb = cb;
+	c.arg = arg;
+	c.cut = len > PREFILTER_TAIL ? len - PREFILTER_TAIL : 0;
+	rc = hs_scan(pf->db, p, (unsigned int)len, 0, scratch_hs(sc, pf->db,
+	    pf->serial), prefilter_head, &c);
+	if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, &c))
+		rc = HS_SCAN_TERMINATED;
+	return (rc);
+}
+
+/* Does required literal j lie in literal i?  Add a kid per place. */
+static int
+prefilter_nests(struct prefilter *pf, const struct pfbuild *b, size_t j,
+    size_t i)
+{
+	int	cj = pf->ids[j].caseless, found = 0;
+	size_t	k;
+
+	if ((!cj && pf->ids[i].caseless) || b->lens[j] > b->lens[i])
+		return (0);
+	for (k = 0; k + b->lens[j] <= b->lens[i]; k++) {
+		if (prefilter_cmp(b->expr[i] + k, b->expr[j], b->lens[j],
+		    cj) != 0)
+			continue;
+		pf->kids = xreallocarray(pf->kids, pf->nkids + 1,
+		    sizeof *pf->kids);
+		pf->kids[pf->nkids].parent = (uint32_t)j;
+		pf->kids[pf->nkids].id = (uint32_t)i;
+		pf->kids[pf->nkids].off = (uint32_t)k;
+		pf->kids[pf->nkids].len = (uint32_t)b->lens[i];
+		pf->kids[pf->nkids].caseless = pf->ids[i].caseless;
+		pf->kids[pf->nkids++].last = (unsigned char)(pf->ids[i].caseless ?
+		    tolower((unsigned char)b->expr[i][b->lens[i] - 1]) :
+		    b->expr[i][b->lens[i] - 1]);
+		found = 1;
+	}
+	return (found);
+}
+
+/* Order kids by parent. */
+static int
+prefilter_kid_order(const void *a, const void *b)
+{
+	const struct pfkid	*x = a, *y = b;
+
+	if (x->parent != y->parent)
+		return (x->parent < y->parent ? -1 : 1);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/* Order required literals by length, then position. */
+static int
+prefilter_len_order(const void *a, const void *b, void *arg)
+{
+	const size_t	*lens = arg;
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (lens[x] != lens[y])
+		return (lens[x] < lens[y] ? -1 : 1);
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Leave out of the database every required literal that holds a shorter
+ * one kept (or an equal one before it): the shorter one finds it.  Sets
+ * keep[i] for the literals the database gets.
+ */
+static void
+prefilter_nest(struct prefilter *pf, const struct pfbuild *b, char *keep)
+{
+	uint32_t	*ord;
+	size_t		 i, j, n = 0;
+
+	memset(keep, 1, pf->nids);
+	ord = xreallocarray(NULL, pf->nids, sizeof *ord);
+	for (i = 0; i < pf->nids; i++)
+		if (pf->ids[i].count == 0)
+			ord[n++] = (uint32_t)i;
+	if (n > PREFILTER_NEST_MAX)
+		n = 0;
+	qsort_r(ord, n, sizeof *ord, prefilter_len_order, b->lens);
+	for (i = 0; i < n; i++)		/* a parent is decided first */
+		for (j = 0; j < i && keep[ord[i]]; j++)
+			if (keep[ord[j]] && prefilter_nests(pf, b, ord[j],
+			    ord[i]))
+				keep[ord[i]] = 0;
+	free(ord);
+	if (pf->nkids > 1)
+		qsort(pf->kids, pf->nkids, sizeof *pf->kids,
+		    prefilter_kid_order);
+	for (i = pf->nkids; i > 0; i--) {
+		pf->ids[pf->kids[i - 1].parent].kid_first = (uint32_t)(i - 1);
+		pf->ids[pf->kids[i - 1].parent].nkids++;
+	}
+}
+
+/* Compile the collected literals; 0, or -1 with an error reported. */
+static int
+prefilter_compile(struct prefilter *pf, struct pfbuild *b,
+    const struct config *cfg, struct config_ctx *ctx)
+{
+	static uint64_t		 serials;
+	hs_compile_error_t	*err = NULL;
+	char			*keep;
+	size_t			 i, n = 0;
+
+	prefilter_tail_index(pf, b);
+	keep = xmalloc(pf->nids);
+	prefilter_nest(pf, b, keep);
+	for (i = 0; i < pf->nids; i++) {	/* the database's literals */
+		if (!keep[i])
+			continue;
+		b->expr[n] = b->expr[i];
+		b->lens[n] = b->lens[i];
+		b->flags[n] = b->flags[i];
+		b->idv[n++] = b->idv[i];
+	}
+	free(keep);
+	if (hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
+	    (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &err) != HS_SUCCESS) {
+		config_error(ctx, cfg->rules[0].file, cfg->rules[0].line,
+		    "Vectorscan cannot compile the rules' %zu literals: %s",
+		    n, err != NULL ? err->message : "unknown error");
+		hs_free_compile_error(err);
+		return (-1);
+	}
+	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+	return (0);
+}
+
+/*
+ * Build the configuration's prefilter from every rule's pattern lists
+ * (after they compiled); NULL when disabled or when no list has a slot.
+ * A failure is reported as a configuration error.
+ */
+struct prefilter *
+prefilter_build(struct config *cfg, struct config_ctx *ctx)
+{
+	struct prefilter	*pf;
+	struct pfbuild		 b;
+	struct patterns		*p;
+	size_t			 i, j;
+	int			 rc = 0;
+
+	if (!prefilter_enabled())
+		return (NULL);
+	pf = xcalloc(1, sizeof *pf);
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < cfg->nrules; i++) {
+		if (cfg->rules[i].type->conf_patterns == NULL)
+			continue;
+		for (j = 0; (p = cfg->rules[i].type->conf_patterns(
+		    cfg->rules[i].conf, j)) != NULL; j++)
+			prefilter_list(pf, &b, p);
+	}
+	if (pf->nids != 0)
+		rc = prefilter_compile(pf, &b, cfg, ctx);
+	prefilter_build_free(&b);
+	if (pf->nids == 0 || rc != 0) {
+		prefilter_free(pf);
+		return (NULL);
+	}
+	log_debug("prefilter: %zu literals for %zu of the rules' pattern "
+	    "lists", pf->nids, pf->nslots);
+	return (pf);
+}
+
+/* Free a prefilter. */
+void
+prefilter_free(struct prefilter *pf)
+{
+	if (pf == NULL)
+		return;
+	hs_free_database(pf->db);
+	free(pf->ids);
+	free(pf->bytes);
+	free(pf->lits);
+	free(pf->runs);
+	free(pf->kids);
+	free(pf->heads);
+	free(pf);
+}
+
+/* Number of slots (pattern lists with literals). */
+size_t
+prefilter_nslots(const struct prefilter *pf)
+{
+	return (pf != NULL ? pf->nslots : 0);
+}
+
+/* A stream's scan state over a prefilter (NULL: no prefilter). */
+struct pfscan *
+pfscan_new(const struct prefilter *pf)
+{
+	struct pfscan	*ps;
+
+	if (pf == NULL)
+		return (NULL);
+	ps = xcalloc(1, sizeof *ps);
+	ps->pf = pf;
+	ps->mark = xcalloc(pf->nslots, sizeof *ps->mark);
+	ps->serial = 1;		/* the engine's 1: "no verdicts" */
+	return (ps);
+}
+
+/* Free a stream's scan state. */
+void
+pfscan_free(struct pfscan *ps)
+{
+	if (ps == NULL)
+		return;
+	free(ps->mark);
+	free(ps->hits);
+	free(ps);
+}
+
+/*
+ * Too many hits in one chunk: stop the scan.  The lines before the
+ * current hit's line were seen whole with all their hits (when hits came
+ * in order; else none is trusted).
+ */
+static int
+pfscan_full(struct pfscan *ps, uint64_t to)
+{
+	const char	*nl;
+
+	if (ps->unsorted) {
+		ps->hi = ps->lo;
+		return (1);
+	}
+	nl = memrchr(ps->lo, '\n', (size_t)(to - 1));
+	ps->hi = nl != NULL ? nl + 1 : ps->lo;
+	ps->nhits = ps->line_first;
+	return (1);
+}
+
+/* Vectorscan's callback for a chunk: note which slot may match where. */
+static int
+pfscan_hit(unsigned int id, unsigned long long from, unsigned long long to,
+    unsigned int flags, void *arg)
+{
+	struct pfscan	*ps = arg;
+	uint32_t	 slot = ps->pf->ids[id].slot;
+	const char	*nl;
+	size_t		 i;
+
+	(void)from;
+	(void)flags;
+	if (ps->nhits != 0 && to < ps->hits[ps->nhits - 1].end)
+		ps->unsorted = 1;
+	if (to > ps->line_end) {	/* a hit in a later line */
+		nl = memchr(ps->lo + to - 1, '\n', (size_t)(ps->hi -
+		    (ps->lo + to - 1)));
+		ps->line_end = nl != NULL ? (uint64_t)(nl - ps->lo) + 1 :
+		    (uint64_t)(ps->hi - ps->lo);
+		ps->line_first = ps->nhits;
+	} else if (!ps->unsorted) {
+		for (i = ps->line_first; i < ps->nhits; i++)
+			if (ps->hits[i].slot == slot)
+				return (0);	/* known for this line */
+	}
+	if (ps->nhits == PREFILTER_MAX_HITS)
+		return (pfscan_full(ps, to));
+	if (ps->nhits == ps->cap) {
+		ps->cap = ps->cap != 0 ? ps->cap * 2 : 256;
+		ps->hits = xreallocarray(ps->hits, ps->cap, sizeof *ps->hits);
+	}
+	ps->hits[ps->nhits].end = to;
+	ps->hits[ps->nhits++].slot = slot;
+	return (0);
+}
+
+/* Order hits by where they end. */
+static int
+pfscan_order(const void *a, const void *b)
+{
+	const struct pfhit	*x = a, *y = b;
+
+	return (x->end < y->end ? -1 : x->end > y->end);
+}
+
+/*
+ * Scan a chunk's complete lines [p, p + len) (len 0: none) once for all
+ * slots; then pfscan_line gives each line of it its verdicts.
+ */
+void
+pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
+{
+	const struct prefilter	*pf = ps->pf;
+	hs_error_t		 rc;
+
+	ps->lo = ps->hi = p;
+	ps->nhits = ps->cur = ps->line_first = 0;
+	ps->line_end = 0;
+	ps->unsorted = 0;
+	if (len == 0 || len > UINT32_MAX / 2)
+		return;		/* nothing seen: every rule decides */
+	ps->hi = p + len;
+	rc = prefilter_scan(pf, sc, p, len, pfscan_hit, ps);
+	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
+		log_debug("prefilter scan failed (%d)", rc);
+		ps->hi = ps->lo;
+		return;
+	}
+	if (ps->unsorted && ps->nhits > 1)
+		qsort(ps->hits, ps->nhits, sizeof *ps->hits, pfscan_order);
+}
+
+/* A phrase search: the best match so far in one subject. */
+struct phsearch {
+	const struct patterns	*p;
+	const char		*s;
+	size_t			 len;
+	size_t			 base;		/* where the window starts */
+	int			 partial;	/* the window ends the subject */
+	int			 found;
+	int			 best_partial;
+	size_t			 best_s;
+	uint32_t		 best_i;	/* the phrase's place in the list */
+};
+
+/* Offer a match (or a partial one) of phrase i at start ks. */
+static void
+phrases_offer(struct phsearch *ph, size_t ks, uint32_t i, int partial)
+{
+	if (ph->found && (ks > ph->best_s || (ks == ph->best_s &&
+	    i > ph->best_i)))
+		return;
+	ph->found = 1;
+	ph->best_s = ks;
+	ph->best_i = i;
+	ph->best_partial = partial;
+}
+
+/* Vectorscan's callback for a phrase search: check the key's phrases. */
+static int
+phrases_hit(unsigned int id, unsigned long long from, unsigned long long to,
+    unsigned int flags, void *arg)
+{
+	struct phsearch			*ph = arg;
+	const struct pfid		*k;
+	const struct pattern_src	*src;
+	size_t				 ks, j, rest;
+	uint32_t			 i;
+
+	(void)from;
+	(void)flags;
+	k = &((const struct prefilter *)ph->p->pf)->ids[id];
+	if (k->pat != ph->p)
+		return (0);	/* another list's literal */
+	ks = ph->base + (size_t)to - k->keylen;
+	rest = ph->len - ks;
+	for (j = k->first; j < (size_t)k->first + k->count; j++) {
+		i = ph->p->sorted[j];
+		src = &ph->p->src[i];
+		if (src->len <= rest) {
+			if (prefilter_cmp(ph->s + ks, src->text, src->len,
+			    ph->p->caseless) == 0)
+				phrases_offer(ph, ks, i, 0);
+		} else if (ph->partial && prefilter_cmp(ph->s + ks, src->text,
+		    rest, ph->p->caseless) == 0)
+			phrases_offer(ph, ks, i, 1);
+	}
+	return (0);
+}
+
+/*
+ * Partial matches too short to hold a key: phrases that the subject's
+ * last bytes, from ks, begin (found by binary search in the sorted list).
+ */
+static void
+phrases_tail(struct phsearch *ph, size_t ks)
+{
+	const struct patterns		*p = ph->p;
+	const struct pattern_src	*src;
+	size_t				 lo = 0, hi = p->n, mid, n, j;
+
+	n = ph->len - ks;
+	while (lo < hi) {	/* the first phrase not below the tail */
+		mid = lo + (hi - lo) / 2;
+		src = &p->src[p->sorted[mid]];
+		if (prefilter_cmp(src->text, ph->s + ks, src->len < n ?
+		    src->len : n, p->caseless) < 0 || (src->len < n &&
+		    prefilter_cmp(src->text, ph->s + ks, src->len,
+		    p->caseless) == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (j = lo; j < p->n; j++) {
+		src = &p->src[p->sorted[j]];
+		if (src->len < n || prefilter_cmp(src->text, ph->s + ks, n,
+		    p->caseless) != 0)
+			break;
+		if (src->len > n)
+			phrases_offer(ph, ks, p->sorted[j], 1);
+	}
+}
+
+/* Search the window [ph->base, end) of the subject. */
+static void
+phrases_window(struct phsearch *ph, struct scratch *sc, size_t end)
+{
+	const struct prefilter	*pf = ph->p->pf;
+	size_t			 ks;
+
+	ph->partial = ph->partial && end == ph->len;
+	if (end > ph->base)
+		(void)prefilter_scan(pf, sc, ph->s + ph->base, end - ph->base,
+		    phrases_hit, ph);
+	if (!ph->partial)
+		return;
+	ks = ph->len > PREFILTER_KEY ? ph->len - PREFILTER_KEY + 1 : 0;
+	for (ks = ks > ph->base ? ks : ph->base; ks < ph->len; ks++)
+		if (!ph->found || ks <= ph->best_s)
+			phrases_tail(ph, ks);
+}
+
+/*
+ * Find the first match of a phrase list in s[start, len), as PCRE2 finds
+ * one of the alternation of its phrases: the leftmost, and there the
+ * first in the list; with PCRE2_PARTIAL_HARD, a phrase the end of s cuts
+ * short counts where it starts.  The search widens a window from start
+ * until the best match starts a key's length before its end: no match
+ * starting earlier can end past it.
+ */
+enum pattern_result
+phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
+    size_t len, size_t start, uint32_t opts, size_t *ms, size_t *me)
+{
+	struct phsearch	ph;
+	size_t		w = PREFILTER_WINDOW, end;
+
+	memset(&ph, 0, sizeof ph);
+	ph.p = p;
+	ph.s = s;
+	ph.len = len;
+	for (;;) {
+		end = len - start > w ? start + w : len;
+		ph.base = start;
+		ph.partial = (opts & PCRE2_PARTIAL_HARD) != 0;
+		phrases_window(&ph, sc, end);
+		if (end == len || (ph.found && ph.best_s + PREFILTER_KEY <=
+		    end))
+			break;
+		w = w < SIZE_MAX / 4 ? w * 2 : SIZE_MAX / 2;
+		ph.found = 0;
+	}
+	if (!ph.found)
+		return (PATTERN_NOMATCH);
+	*ms = ph.best_s;
+	*me = ph.best_partial ? len : ph.best_s + p->src[ph.best_i].len;
+	return (ph.best_partial ? PATTERN_PARTIAL : PATTERN_MATCH);
+}
+
+#endif /* SCRUBD_VECTORSCAN */

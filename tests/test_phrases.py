@@ -1,0 +1,132 @@
+"""phrases_file: literal phrase lists, up to 100,000 phrases in one rule."""
+import random
+import subprocess
+
+import pytest
+
+from conftest import CONF, run
+
+
+def has_vectorscan(scrubd):
+    """Was this scrubd built with Vectorscan (the prefilter)?"""
+    out = subprocess.run(["ldd", scrubd], stdout=subprocess.PIPE).stdout
+    return b"libhs" in out
+
+
+def cjk_phrases(n, seed=15):
+    """n distinct random CJK phrases of 4 to 11 characters."""
+    rnd = random.Random(seed)
+    out = set()
+    while len(out) < n:
+        k = rnd.randint(4, 11)
+        out.add("".join(chr(rnd.randint(0x4E00, 0x9FA5)) for _ in range(k)))
+    return sorted(out, key=lambda s: rnd.random())
+
+
+def write_conf(tmp_path, body, phrases=None, name="p.txt"):
+    """A configuration (and its phrases file); returns its path."""
+    if phrases is not None:
+        (tmp_path / name).write_bytes(phrases)
+    conf = tmp_path / "s.conf"
+    conf.write_text(body)
+    return conf
+
+
+def test_hundred_thousand_phrases_load_and_work(scrubd, tmp_path):
+    phrases = cjk_phrases(100000)
+    planted = [phrases[7], phrases[50000], phrases[99999]]
+    conf = write_conf(tmp_path, CONF.read_text().replace(
+        "patterns_file = watermark.patterns",
+        "patterns_file = " + str(CONF.parent / "watermark.patterns")) +
+        "\n[filter:spam]\ntype = drop-line\nphrases_file = p.txt\n"
+        "[filter:cut]\ntype = replace\nreplacement = *\n"
+        "phrases_file = p.txt\n",
+        ("\n".join(phrases) + "\n").encode())
+    r = run([scrubd, "-c", str(conf), "-t"])
+    if not has_vectorscan(scrubd):
+        # PCRE2 alone cannot join so many: the error says what to do.
+        assert r.returncode == 1
+        assert b"too large" in r.stderr and b"Vectorscan" in r.stderr
+        return
+    assert r.returncode == 0, r.stderr
+    lines = ["正文第一行，没有短语。", "广告：" + planted[0] + "。",
+             "a##paidbegin##b", planted[1], "结尾" + planted[2][:3],
+             "最后一行" + planted[2]]
+    doc = ("\n".join(lines) + "\n").encode()
+    text = "\n".join(lines)
+    assert not any(p in text for p in phrases if p not in planted)
+    r = run([scrubd, "-c", str(conf), "-F"], doc)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ("正文第一行，没有短语。\nab\n结尾" + planted[2][:3] +
+                        "\n").encode()
+
+
+def test_replace_is_leftmost_then_first_listed(scrubd, tmp_path):
+    conf = write_conf(tmp_path, "[filter:p]\ntype = replace\n"
+                      "replacement = <>\nphrases_file = p.txt\n",
+                      "\ufeffab\r\nabc\n\n#x\nbc\n  sp \n哒哒\n".encode())
+    doc = "xabcx\nbcd\n#x and #y\n a  sp  b\n哒哒哒\nab\n".encode()
+    r = run([scrubd, "-c", str(conf), "-F"], doc)
+    assert r.returncode == 0, r.stderr
+    # a BOM, CRLF and empty lines are no phrases; '#' and spaces are text.
+    assert r.stdout == "x<>cx\n<>d\n<> and #y\n a<> b\n<>哒\n<>\n".encode()
+
+
+def test_caseless_folds_ascii_only(scrubd, tmp_path):
+    conf = write_conf(tmp_path, "[filter:p]\ntype = drop-line\n"
+                      "caseless = yes\nphrases_file = p.txt\n",
+                      b"Kiss Me\nstra\xc3\x9fe\n")
+    doc = ("kiss me\nKISS ME\n\u212aiss me\nSTRASSE\nSTRA\u00dfE\n"
+           "stra\u00dfe\n").encode()
+    r = run([scrubd, "-c", str(conf), "-F"], doc)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "\u212aiss me\nSTRASSE\n".encode()
+
+
+@pytest.mark.parametrize("content,line,message", [
+    (b"good\n\xff\xfe bad\n", 2, b"phrase is not valid UTF-8"),
+    (b"ok\n\x00lead\n", 2, b"phrase starts with a NUL byte"),
+    (b"ok\n" + b"x" * 5000 + b"\n", 2, b"phrase longer than 4096 bytes"),
+])
+def test_bad_phrases_file_names_file_and_line(scrubd, tmp_path, content,
+                                              line, message):
+    conf = write_conf(tmp_path, "[filter:p]\ntype = drop-line\n"
+                      "phrases_file = p.txt\n", content)
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 1
+    assert f"{tmp_path / 'p.txt'}:{line}: ".encode() + message in r.stderr
+
+
+def test_phrases_file_must_be_a_regular_nonempty_file(scrubd, tmp_path):
+    (tmp_path / "d").mkdir()
+    conf = write_conf(tmp_path, "[filter:p]\ntype = drop-line\n"
+                      "phrases_file = d\n[filter:q]\ntype = drop-line\n"
+                      "phrases_file = e.txt\n", b"\n\n", name="e.txt")
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 1
+    assert b"s.conf:3: phrases file " in r.stderr
+    assert b"is a directory, not a regular file" in r.stderr
+    assert b"s.conf:6: phrases file " in r.stderr
+    assert b"holds no phrase" in r.stderr
+
+
+def test_phrases_and_patterns_do_not_mix(scrubd, tmp_path):
+    conf = write_conf(tmp_path, "[filter:p]\ntype = replace\n"
+                      "pattern = a+\nphrases_file = p.txt\n"
+                      "[filter:q]\ntype = replace\nreplacement = $0\n"
+                      "phrases_file = p.txt\n", b"abc\n")
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 1
+    assert b"s.conf:1: pattern: a rule's list takes either patterns or a " \
+        b"phrases file, not both" in r.stderr
+    assert b"s.conf:5: a replacement with $ needs patterns" in r.stderr
+
+
+def test_drop_block_phrases(scrubd, tmp_path):
+    conf = write_conf(tmp_path, "[filter:b]\ntype = drop-block\n"
+                      "begin_phrases_file = p.txt\nend = ^END$\n",
+                      "广告开始\n".encode())
+    doc = "a\n这里广告开始了\nx\nEND\nb\n".encode()
+    r = run([scrubd, "-c", str(conf), "-F"], doc)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"a\nb\n"
