@@ -12,6 +12,7 @@
 #include "pattern.h"
 #include "prefilter.h"
 #include "scratch.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define PATTERN_COMPILE_FLAGS	(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
