@@ -10,7 +10,7 @@
 #include "session.h"
 
 #define SESSION_SHRINK	(1024 * 1024)	/* free a drained queue this large */
-#define SESSION_SLICE	(16 * 1024)	/* input fed between queue checks */
+#define SESSION_SLICE	(64 * 1024)	/* input fed between queue checks */
 
 /* The stream's sink: append cleaned bytes to the queue. */
 static void
@@ -74,18 +74,24 @@ session_at_max(const struct session *s)
 }
 
 /*
- * Feed bytes read from the client, in slices, stopping as soon as the
- * queue goes over high water: one slice's output is the most a read can
- * add past it (a JSON Lines error row for each of 16 KiB of empty lines,
- * say).  Returns how many bytes were taken; the caller keeps the rest.
+ * Feed bytes read from the client, in slices of at least SESSION_SLICE
+ * ending at a newline (so that lines and records are not cut by slicing),
+ * stopping as soon as the queue goes over high water: one slice's output
+ * is the most a read can add past it (a JSON Lines error row for each of
+ * 64 KiB of empty lines, say).  Returns how many bytes were taken; the
+ * caller keeps the rest.
  */
 size_t
 session_feed(struct session *s, const char *p, size_t len)
 {
-	size_t	n, taken = 0;
+	const char	*nl;
+	size_t		 n, taken = 0;
 
 	while (taken < len && !s->paused) {
-		n = len - taken < SESSION_SLICE ? len - taken : SESSION_SLICE;
+		n = len - taken;
+		if (n > SESSION_SLICE && (nl = memchr(p + taken + SESSION_SLICE,
+		    '\n', n - SESSION_SLICE)) != NULL)
+			n = (size_t)(nl - (p + taken)) + 1;
 		s->bytes_in += n;
 		stream_feed(s->stream, p + taken, n);
 		taken += n;
