@@ -127,14 +127,14 @@ $(FUZZ_DIR)/daemon/session.o: daemon/session.c $(wildcard filters/*.h daemon/*.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) \
 	    $(shell pkg-config --libs $(PKGS) jansson)
 
 # The output path: the daemon's session over the engine.
-$(FUZZ_DIR)/fuzz_session: tests/fuzz/fuzz_session.c $(FUZZ_OBJ) \
-	    $(FUZZ_DIR)/daemon/session.o
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+$(FUZZ_DIR)/fuzz_session: tests/fuzz/fuzz_session.c tests/fuzz/fuzz.h \
+	    $(FUZZ_OBJ) $(FUZZ_DIR)/daemon/session.o
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) \
 	    $(shell pkg-config --libs $(PKGS))
 
 # Run every fuzzer FUZZ_SECONDS seconds; new inputs go to build/fuzz/corpus.

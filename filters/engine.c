@@ -47,6 +47,11 @@ struct engine {
 	void			*observer_arg;
 	struct pfscan		*pf;		/* NULL: no prefilter */
 	int			*skip;		/* per stage: slot + 1 to skip on */
+	const char		*chunk;		/* the chunk being fed */
+	const char		*chunk_end;
+	const char		*run;		/* kept lines of it, not yet */
+	size_t			 runlen;	/* written: one write for all */
+	int			 quiet;		/* every stage can say if idle */
 };
 
 /*
@@ -61,11 +66,15 @@ engine_skips(struct engine *e)
 	size_t			 i;
 
 	e->skip = xcalloc(e->nstages, sizeof *e->skip);
+	e->quiet = 1;
 	for (i = 0; i < e->nstages; i++) {
 		r = e->stages[i].rule;
 		if (r->type->skip_unmatched && r->type->conf_patterns != NULL &&
 		    (p = r->type->conf_patterns(r->conf, 0)) != NULL)
 			e->skip[i] = p->pf_id;
+		if (r->type->idle == NULL ||
+		    (r->type->skip_unmatched && e->skip[i] == 0))
+			e->quiet = 0;
 	}
 }
 
@@ -119,14 +128,58 @@ engine_free(struct engine *e)
 	free(e);
 }
 
-/* Write a kept line to the sink (in one write if its ending follows it). */
+/* Write the run of kept lines of the chunk being fed. */
+static void
+engine_flush(struct engine *e)
+{
+	if (e->runlen == 0)
+		return;
+	e->sink.write(e->sink.arg, e->run, e->runlen);
+	e->runlen = 0;
+}
+
+/* Write a quiet line of n bytes (ending included) of the chunk. */
+static void
+engine_emit_quiet(struct engine *e, const char *p, size_t n)
+{
+	e->bytes_out += n;
+	if (e->runlen != 0 && e->run + e->runlen == p &&
+	    e->runlen + n <= e->max_line) {
+		e->runlen += n;
+		return;
+	}
+	engine_flush(e);
+	e->run = p;
+	e->runlen = n;
+}
+
+/*
+ * Write a kept line to the sink: lines of the chunk being fed that follow
+ * each other go out in one write (of at most max_line), others in one
+ * write if the ending follows the line.
+ */
 void
 engine_emit(struct engine *e, const struct line *l)
 {
-	e->bytes_out += l->len + l->eol_len;
-	if (l->len != 0 && l->eol == l->data + l->len &&
-	    l->len + l->eol_len <= e->max_line) {
-		e->sink.write(e->sink.arg, l->data, l->len + l->eol_len);
+	size_t	n = l->len + l->eol_len;
+
+	e->bytes_out += n;
+	if (l->len != 0 && l->eol == l->data + l->len && n <= e->max_line &&
+	    l->data >= e->chunk && l->data + n <= e->chunk_end) {
+		/* In the chunk fed: kept lines in a row go out together. */
+		if (e->runlen != 0 && e->run + e->runlen == l->data &&
+		    e->runlen + n <= e->max_line) {
+			e->runlen += n;
+			return;
+		}
+		engine_flush(e);
+		e->run = l->data;
+		e->runlen = n;
+		return;
+	}
+	engine_flush(e);
+	if (l->len != 0 && l->eol == l->data + l->len && n <= e->max_line) {
+		e->sink.write(e->sink.arg, l->data, n);
 		return;
 	}
 	if (l->len != 0)
@@ -356,6 +409,62 @@ engine_line_scan(struct engine *e, const char *p, size_t len)
 	return (s != 0 ? s : 1);
 }
 
+/* Is every stage idle (see filter.h), so that quiet lines pass them all? */
+static int
+engine_idle(const struct engine *e)
+{
+	size_t	i;
+
+	if (!e->quiet || e->line.len != 0 || e->piece_sent)
+		return (0);
+	for (i = 0; i < e->nstages; i++)
+		if (!e->stages[i].rule->type->idle(&e->stages[i]))
+			return (0);
+	return (1);
+}
+
+/* Count n bytes of quiet lines as passed by every stage. */
+static void
+engine_quiet_stats(struct engine *e, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nstages; i++) {
+		e->stages[i].stats.bytes_in += n;
+		e->stages[i].stats.bytes_out += n;
+	}
+}
+
+/*
+ * The quiet lines at p: whole lines of the scanned chunk with no
+ * prefilter hit, not blank, with their ending no longer than max_line
+ * (one write each at most), while every stage
+ * is idle; they pass every stage unchanged, so they go straight out, with
+ * no stage called.  Returns the bytes they take.
+ */
+static size_t
+engine_quiet(struct engine *e, const char *p, size_t len)
+{
+	const char	*nl, *line = p;
+	uint64_t	 next;
+	size_t		 seg;
+
+	if (!engine_idle(e))
+		return (0);
+	next = pfscan_next_hit(e->pf, p);
+	while ((nl = memchr(line, '\n', len - (size_t)(line - p))) != NULL) {
+		seg = (size_t)(nl - line);
+		if (seg + 1 > e->max_line || !pfscan_quiet(e->pf, nl, next) ||
+		    line_is_blank(line, seg))
+			break;
+		e->lineno++;
+		engine_emit_quiet(e, line, seg + 1);
+		line = nl + 1;
+	}
+	engine_quiet_stats(e, (size_t)(line - p));
+	return ((size_t)(line - p));
+}
+
 /* Cut bytes of the document into lines and pass them on. */
 static void
 engine_lines(struct engine *e, const char *p, size_t len)
@@ -364,6 +473,11 @@ engine_lines(struct engine *e, const char *p, size_t len)
 	size_t		 seg;
 
 	while (len > 0) {
+		if (e->pf != NULL && (seg = engine_quiet(e, p, len)) != 0) {
+			p += seg;
+			len -= seg;
+			continue;
+		}
 		if ((nl = memchr(p, '\n', len)) == NULL) {
 			engine_buffer(e, p, len);
 			return;
@@ -444,7 +558,11 @@ engine_feed(struct engine *e, const char *p, size_t len)
 	}
 	if (e->pf != NULL)
 		engine_scan(e, p, len);
+	e->chunk = p;
+	e->chunk_end = p + len;
 	engine_lines(e, p, len);
+	engine_flush(e);
+	e->chunk = e->chunk_end = NULL;
 }
 
 /* May prefilter slot match the line given serial scan? */

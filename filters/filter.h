@@ -82,6 +82,12 @@ struct filter_type {
 	struct patterns	*(*conf_patterns)(void *, size_t);
 	/* A whole line none of list 0 can match passes unchanged. */
 	int		 skip_unmatched;
+	/*
+	 * Would a whole content line (not blank) with no prefilter hit at
+	 * all pass this stage unchanged, leaving its state as it is?  NULL:
+	 * never known, every line must be handed to the stage.
+	 */
+	int		 (*idle)(const struct stage *);
 };
 
 /*

@@ -160,6 +160,15 @@ blank_finish(struct stage *st)
 	held_drop(&s->held, st);
 }
 
+/* Idle: content seen, no blank run open, nothing held. */
+static int
+blank_idle(const struct stage *st)
+{
+	const struct blank_state	*s = st->state;
+
+	return (s->seen_content && !s->in_run && s->held.n == 0);
+}
+
 const struct filter_type filter_blank = {
 	.name = "blank",
 	.conf_new = blank_conf_new,
@@ -171,4 +180,5 @@ const struct filter_type filter_blank = {
 	.state_free = blank_state_free,
 	.line = blank_line,
 	.finish = blank_finish,
+	.idle = blank_idle,
 };

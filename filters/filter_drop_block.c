@@ -210,6 +210,16 @@ drop_block_finish(struct stage *st)
 	held_clear(&s->held);
 }
 
+/* Idle: no block open, and a line with no hit cannot begin one. */
+static int
+drop_block_idle(const struct stage *st)
+{
+	const struct drop_block_conf	*c = st->rule->conf;
+	const struct drop_block_state	*s = st->state;
+
+	return (s->held.n == 0 && c->begin.pf_id != 0);
+}
+
 const struct filter_type filter_drop_block = {
 	.name = "drop-block",
 	.conf_new = drop_block_conf_new,
@@ -222,4 +232,5 @@ const struct filter_type filter_drop_block = {
 	.line = drop_block_line,
 	.finish = drop_block_finish,
 	.conf_patterns = drop_block_conf_patterns,
+	.idle = drop_block_idle,
 };

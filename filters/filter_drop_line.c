@@ -123,6 +123,15 @@ drop_line_line(struct stage *st, const struct line *l)
 	s->dropping = (l->flags & LINE_MORE) != 0;
 }
 
+/* Idle: not dropping the pieces of a long line. */
+static int
+drop_line_idle(const struct stage *st)
+{
+	const struct drop_line_state	*s = st->state;
+
+	return (!s->dropping);
+}
+
 const struct filter_type filter_drop_line = {
 	.name = "drop-line",
 	.conf_new = drop_line_conf_new,
@@ -136,4 +145,5 @@ const struct filter_type filter_drop_line = {
 	.finish = NULL,
 	.conf_patterns = drop_line_conf_patterns,
 	.skip_unmatched = 1,
+	.idle = drop_line_idle,
 };

@@ -446,6 +446,15 @@ replace_line(struct stage *st, const struct line *l)
 		replace_end(st, &run);
 }
 
+/* Idle: no piece of a long line pending. */
+static int
+replace_idle(const struct stage *st)
+{
+	const struct replace_state	*s = st->state;
+
+	return (s->carry.len == 0 && !s->sent && !s->changed);
+}
+
 const struct filter_type filter_replace = {
 	.name = "replace",
 	.conf_new = replace_conf_new,
@@ -459,4 +468,5 @@ const struct filter_type filter_replace = {
 	.finish = NULL,
 	.conf_patterns = replace_conf_patterns,
 	.skip_unmatched = 1,
+	.idle = replace_idle,
 };

@@ -90,6 +90,33 @@ pfscan_line(struct pfscan *ps, const char *p, size_t len)
 }
 
 /* May slot match the line given serial by pfscan_line? */
+/*
+ * For quiet lines (engine.c): the end of the next hit at or after p, as an
+ * offset in the scanned chunk (UINT64_MAX: none), skipping hits before p.
+ */
+static inline uint64_t
+pfscan_next_hit(struct pfscan *ps, const char *p)
+{
+	uint64_t	start;
+
+	if (ps == NULL || p < ps->lo || p >= ps->hi)
+		return (0);
+	start = (uint64_t)(p - ps->lo);
+	while (ps->cur < ps->nhits && ps->hits[ps->cur].end <= start)
+		ps->cur++;
+	return (ps->cur < ps->nhits ? ps->hits[ps->cur].end : UINT64_MAX);
+}
+
+/*
+ * Is the line ending at the newline nl (within the scanned chunk) free of
+ * hits, next being pfscan_next_hit's answer at its start?
+ */
+static inline int
+pfscan_quiet(const struct pfscan *ps, const char *nl, uint64_t next)
+{
+	return (next != 0 && nl < ps->hi && (uint64_t)(nl - ps->lo) < next);
+}
+
 static inline int
 pfscan_may(const struct pfscan *ps, int slot, uint64_t serial)
 {
