@@ -125,4 +125,4 @@ printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: one-shot, MB/s (ref: defaul
 printf '%-48s %14s\n' "100,000 phrases: engine_new+engine_free, us" "$(field engine_new+engine_free)"
 printf '%-48s %14s\n' "100,000 phrases: one-line document, us" "$(field 'one-line document')"
 printf '%-48s %14s\n' "100,000 phrases: a worker's first document, us" "$(field 'new scratch space')"
-[ -n "$REF" ] && echo "REF: $REF"
+if [ -n "$REF" ]; then echo "REF: $REF"; fi

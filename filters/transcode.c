@@ -339,15 +339,15 @@ transcode_mark_start(struct transcode *tc, size_t off)
 }
 
 /*
- * A write of the engine from the text of the current batch: if it is a
- * whole line's body, write the bytes it was decoded from; returns 1 if
- * done so.
+ * A write of the engine from the text of the current batch: if it is whole
+ * lines with their endings, or a whole line's body, write the bytes they
+ * were decoded from; returns 1 if done so.
  */
 static int
 transcode_fast(struct transcode *tc, const char *p, size_t len)
 {
 	const uint32_t	*v = tc->marks.v;
-	size_t		 off, end, nl, unit;
+	size_t		 off, end, nl, unit, k;
 	int64_t		 start, stop;
 
 	if (tc->necarry != 0 || (uintptr_t)p < (uintptr_t)tc->dec ||
@@ -358,13 +358,21 @@ transcode_fast(struct transcode *tc, const char *p, size_t len)
 	if ((start = transcode_mark_start(tc, off)) < 0 ||
 	    tc->mark >= tc->marks.n)
 		return (0);
-	nl = v[2 * tc->mark + 1] - 1;		/* the '\n' that ends it */
-	unit = codec_unit(tc->doc);
-	stop = (int64_t)v[2 * tc->mark] - (int64_t)unit;
-	if (end + 1 == nl && tc->dec[end] == '\r')
-		stop -= (int64_t)unit;
-	else if (end != nl)
-		return (0);
+	for (k = tc->mark; k < tc->marks.n && v[2 * k + 1] < end; k++)
+		continue;
+	if (k < tc->marks.n && v[2 * k + 1] == end) {
+		/* Whole lines: up to the start of the line after them. */
+		tc->mark = k;
+		stop = (int64_t)v[2 * k];
+	} else {
+		nl = v[2 * tc->mark + 1] - 1;	/* the '\n' that ends it */
+		unit = codec_unit(tc->doc);
+		stop = (int64_t)v[2 * tc->mark] - (int64_t)unit;
+		if (end + 1 == nl && tc->dec[end] == '\r')
+			stop -= (int64_t)unit;
+		else if (end != nl)
+			return (0);
+	}
 	tc->out.write(tc->out.arg, tc->orig + start, (size_t)(stop - start));
 	return (1);
 }
