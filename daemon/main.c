@@ -1,5 +1,6 @@
 /* scrubd: the command line and the choice of mode. */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,8 +261,16 @@ main(int argc, char **argv)
 		generation_unref(g);
 		return (0);
 	}
-	if (!o.oneshot)
+	if (!o.oneshot) {
+		/*
+		 * A fixed mmap threshold: buffers of 128 KiB and more (reads,
+		 * output queues, JSON Lines records) go back to the system
+		 * when a connection frees them, instead of raising glibc's
+		 * threshold and staying in the heap.
+		 */
+		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 		return (server_run(o.path, &o.ov, g));
+	}
 	options_apply_encoding(&o, g->cfg);
 	j.o = &o;
 	j.cfg = g->cfg;
