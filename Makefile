@@ -102,9 +102,9 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o
 
 # Benchmarks: one table, every figure from this run (see README).
 bench: deps
-	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo $(BUILD)/bench/linecopy
+	$(MAKE) all $(BUILD)/bench/client $(BUILD)/bench/echo $(BUILD)/bench/linecopy \
+	    $(BUILD)/rulecost
 	bash bench/run.sh $(BUILD)
-	bash bench/encoding.sh $(BUILD)
 
 # libFuzzer targets: the engine, the configuration loader, JSON Lines, the
 # daemon's session, the encoding layer, the prefilter against PCRE2 alone.

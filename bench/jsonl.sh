@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # JSON Lines figures, every one measured in this run (medians of RUNS).
 # usage: bench/jsonl.sh BUILD_DIR   (BUILD_DIR holds scrubd; bench/linecopy
-# is built there if missing).  BASE=/path/to/an/older/scrubd adds the
-# "before" column; MB sets the input size (default 200).
+# is built there if missing).  BASE=DIR, a built checkout of an older
+# scrubd (see bench/run.sh), adds the "before" row; MB sets the input size
+# (default 200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -79,6 +80,37 @@ t_c=$(time_on "$W/u8.jsonl" "$B/bench/linecopy")
 m16=$(peak_rss "$W/rec16.jsonl" "$B/scrubd" -c "$W/big.conf" -F -j)
 m64=$(peak_rss "$W/rec64.jsonl" "$B/scrubd" -c "$W/big.conf" -F -j)
 
+# Start a daemon with a JSON Lines socket at $W/j.sock; its pid in JPID.
+start_jsonl() {
+	rm -f "$W/j.sock" "$W/r.sock"
+	"$B/scrubd" -c "$W/big.conf" -s "$W/r.sock" -J "$W/j.sock" 2>>"$W/log" &
+	JPID=$!
+	for _ in $(seq 400); do [ -S "$W/j.sock" ] && return; sleep 0.05; done
+	echo "daemon did not start" >&2
+	exit 1
+}
+stop_jsonl() { kill "$JPID"; wait "$JPID" 2>/dev/null || true; }
+
+# The JSON Lines socket: the same rows (output size checked), one client.
+want=$(stat -c %s "$W/scrubd.out")
+start_jsonl
+t_j=$(for _ in $(seq "$RUNS"); do
+	out=$("$B/bench/client" stream "$W/j.sock" "$W/u8.jsonl" 1)
+	[ "$(echo "$out" | awk '{print $2}')" = "$want" ] ||
+	    { echo "short output from the JSON Lines socket: $out" >&2; exit 1; }
+	echo "$out" | awk '{print $3}'
+done | median)
+stop_jsonl
+# The daemon's peak RSS (VmHWM) for one record, a fresh daemon each.
+daemon_rss() {
+	start_jsonl
+	"$B/bench/client" stream "$W/j.sock" "$1" 1 > /dev/null
+	awk '/VmHWM/ {print $2}' "/proc/$JPID/status"
+	stop_jsonl
+}
+d16=$(daemon_rss "$W/rec16.jsonl")
+d64=$(daemon_rss "$W/rec64.jsonl")
+
 echo "JSON Lines: $(nproc) CPU(s), $(uname -m), $(python3 -c "print('%.0f' % ($SIZE / 1e6))") MB of corpus dev/ rows, medians of $RUNS"
 printf '%-46s %10s %12s %s\n' "measure" "MB/s" "ratio" "target"
 printf '%-46s %10s %12s %s\n' "scrubd -F -j, UTF-8 rows" "$(rate "$t_s")" "" ""
@@ -86,11 +118,12 @@ printf '%-46s %10s %12s %s\n' "scrubd -F -j, \\uXXXX rows" "$(rate "$t_a")" "" "
 printf '%-46s %10s %12s %s\n' "python3 json+re peer (bench/peer_jsonl.py)" "$(rate "$t_p")" "$(ratio "$t_p" "$t_s")" ">= 8x"
 printf '%-46s %10s %12s %s\n' "memchr+memcpy line copier (bench/linecopy)" "$(rate "$t_c")" "$(python3 -c "print('%.2f' % ($t_c / $t_s))")" "(of the copier)"
 if [ -n "${BASE:-}" ]; then
-	t_b=$(time_on "$W/u8.jsonl" "$BASE" -c conf/scrubd.conf -F -j)
-	printf '%-46s %10s %12s %s\n' "before: $BASE" "$(rate "$t_b")" "$(ratio "$t_b" "$t_s")" ">= 15x"
+	t_b=$(time_on "$W/u8.jsonl" "$BASE/build/scrubd" -c "$BASE/conf/scrubd.conf" -F -j)
+	printf '%-46s %10s %12s %s\n' "scrubd -F -j of BASE" "$(rate "$t_b")" "$(ratio "$t_b" "$t_s")" ">= 15x"
 fi
-for x in "16 $m16" "64 $m64"; do
+printf '%-46s %10s %12s %s\n' "daemon -J socket, 1 client (ref: -F -j)" "$(rate "$t_j")" "$(python3 -c "print('%.2f' % ($t_s / $t_j))")" ">= 0.8"
+for x in "-F_-j 16 $m16" "-F_-j 64 $m64" "daemon_-J 16 $d16" "daemon_-J 64 $d64"; do
 	set -- $x
-	rec=$(stat -c %s "$W/rec$1.jsonl")
-	printf '%-46s %10s %12s %s\n' "peak RSS -F -j, one $1 MiB record, MiB" "$(python3 -c "print('%.1f' % ($2 / 1024))")" "$(python3 -c "print('%.2fx' % ($2 * 1024 / $rec))")" "<= 3x + fixed"
+	rec=$(stat -c %s "$W/rec$2.jsonl")
+	printf '%-46s %10s %12s %s\n' "peak RSS ${1/_/ }, one $2 MiB record, MiB" "$(python3 -c "print('%.1f' % ($3 / 1024))")" "$(python3 -c "print('%.2fx' % ($3 * 1024 / $rec))")" "<= 3x + fixed"
 done

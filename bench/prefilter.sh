@@ -6,8 +6,9 @@
 #
 #  - default rules, one-shot, on ~100 MB of the dev corpus joined, against
 #    a memchr+memcpy line copier (bench/linecopy) and against REF, the
-#    scrubd to compare with (default: BUILD_DIR/novs/scrubd, built with
-#    VECTORSCAN=no, if it exists);
+#    scrubd to compare with (default: BASE's, with BASE's own rules, if
+#    BASE is set as for bench/run.sh; else BUILD_DIR/novs/scrubd, built
+#    with VECTORSCAN=no, if it exists);
 #  - the same rules plus one rule of 100,000 CJK phrases (4-11
 #    characters, none in the corpus): -t time and peak RSS, one-shot
 #    throughput (the run less the load) against the default rules' own;
@@ -24,6 +25,11 @@ RUNS=${RUNS:-5}
 REF=${REF:-}
 W=$(mktemp -d /tmp/scrubd-pfbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+REF_CONF=
+if [ -z "$REF" ] && [ -n "${BASE:-}" ]; then
+	REF=$BASE/build/scrubd
+	REF_CONF=$BASE/conf/scrubd.conf
+fi
 if [ -z "$REF" ] && [ -x "$B/novs/scrubd" ]; then REF=$B/novs/scrubd; fi
 
 # The input (dev/ joined with "\n", repeated to 100 MiB), its expected
@@ -92,7 +98,7 @@ t_def=$(time_cmd "$W/big.exp" "$B/scrubd" -c "$W/default.conf" -F)
 w_def=$(cat "$W/wall")
 t_ref=
 if [ -n "$REF" ]; then
-	t_ref=$(time_cmd "$W/big.exp" "$REF" -c "$W/default.conf" -F)
+	t_ref=$(time_cmd "$W/big.exp" "$REF" -c "${REF_CONF:-$W/default.conf}" -F)
 	w_ref=$(cat "$W/wall")
 fi
 t_check=$(IN=/dev/null cpu_runs "$B/scrubd" -c "$W/phrases.conf" -t)

@@ -4,13 +4,16 @@
 # server for the socket, short perl and python scripts for what users would
 # write instead).  Medians of RUNS runs; outputs checked before timing.
 # usage: bench/run.sh BUILD_DIR   (scrubd, scrubc, bench/{client,echo,linecopy})
+# BASE=DIR, a built checkout of an older scrubd (DIR/build/scrubd and
+# DIR/conf/scrubd.conf), adds "before" rows: one-shot, daemon bulk, p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 RUNS=${RUNS:-3}
 SECS=${SECS:-3}
 MIB=${BENCH_MIB:-100}
-export RUNS SECS
+BASE=${BASE:-}
+export RUNS SECS BASE
 W=$(mktemp -d /tmp/scrubd-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 
@@ -70,6 +73,13 @@ conf_with() {
 	  printf '\n[daemon]\n%s\n' "$1"; } > "$W/scrubd.conf"
 }
 
+# The older release's configuration, its own rules, workers = 1.
+base_conf() {
+	cp "$BASE"/conf/*.patterns "$W/" 2>/dev/null || true
+	{ cat "$BASE/conf/scrubd.conf"; printf '\n[daemon]\nworkers = 1\n'; } \
+	    > "$W/base.conf"
+}
+
 # Median seconds of RUNS streams of big.in through a socket (output checked).
 stream() {
 	local sock=$1 want=$2
@@ -89,6 +99,11 @@ t_one=$(time_cmd "$B/scrubd" -c conf/scrubd.conf -F)
 t_perl=$(time_cmd perl bench/peer.pl)
 "$B/bench/linecopy" < "$W/big.in" | cmp -s - "$W/big.in" ||
     { echo "linecopy is not a copy" >&2; exit 1; }
+t_base=""
+if [ -n "$BASE" ]; then
+	base_conf
+	t_base=$(time_cmd "$BASE/build/scrubd" -c "$W/base.conf" -F)
+fi
 t_copy=$(for _ in $(seq "$RUNS"); do
 	t0=$(date +%s%N); "$B/bench/linecopy" < "$W/big.in" > /dev/null
 	t1=$(date +%s%N); py "($t1 - $t0) / 1e9"; done | median)
@@ -116,6 +131,13 @@ for c in 1 16 256; do
 	lat_e+=("$("$B/bench/client" latency "$W/echo.sock" "$W/doc8k.in" $c "$SECS")")
 done
 stop_server
+
+if [ -n "$BASE" ]; then
+	start_server base "$BASE/build/scrubd" -c "$W/base.conf" -s "$W/base.sock"
+	t_db=$(stream "$W/base.sock" "$want")
+	lat_b=$("$B/bench/client" latency "$W/base.sock" "$W/doc8k.in" 16 "$SECS")
+	stop_server
+fi
 
 # 3. Memory: peak RSS of one 1 GB document; RSS with 1000 idle clients.
 conf_with "workers = 1"
@@ -149,6 +171,12 @@ row "daemon raw bulk, MB/s (ref: one-shot -F)" "$(py "'%.0f' % ($MB/$t_d)")" \
     "$(py "'%.0f' % ($MB/$t_one)")" "$(py "'%.2f' % ($t_one/$t_d)")" ">= 0.9"
 row "daemon raw bulk, MB/s (ref: blocking echo)" "$(py "'%.0f' % ($MB/$t_d)")" \
     "$(py "'%.0f' % ($MB/$t_e)")" "$(py "'%.2f' % ($t_e/$t_d)")" ""
+if [ -n "$BASE" ]; then
+	row "one-shot -F, MB/s (ref: BASE)" "$(py "'%.0f' % ($MB/$t_one)")" \
+	    "$(py "'%.0f' % ($MB/$t_base)")" "$(py "'%.2fx' % ($t_base/$t_one)")" ">= 1.4x"
+	row "daemon raw bulk, MB/s (ref: BASE)" "$(py "'%.0f' % ($MB/$t_d)")" \
+	    "$(py "'%.0f' % ($MB/$t_db)")" "$(py "'%.2fx' % ($t_db/$t_d)")" ""
+fi
 row "daemon system calls per 100 MB" "$(py "'%.0f' % ($calls * 100 / $MB)")" "" "" "<= 5000"
 i=0
 for c in 1 16 256; do
@@ -159,6 +187,12 @@ for c in 1 16 256; do
 	    "$([ $c = 16 ] && echo 'p99 <= 1.26 (half the last release)' || true)"
 	i=$((i + 1))
 done
+if [ -n "$BASE" ]; then
+	row "  p50 / p99 ms at 16 clients, BASE" "" \
+	    "$(f "$lat_b" 3) / $(f "$lat_b" 4)" \
+	    "$(py "'%.2f' % ($(f "${lat_s[1]}" 4)/$(f "$lat_b" 4))")" "p99 <= 0.5 of BASE"
+fi
+[ -n "$BASE" ] && echo "BASE: $BASE ($(git -C "$BASE" log -1 --format='%h %ad' --date=short 2>/dev/null || echo '?'))"
 row "daemon peak RSS, 1 GB raw document, MiB" "$(py "'%.1f' % ($hwm/1024)")" "" "" ""
 row "daemon RSS, idle -> 1000 idle clients, MiB" "$(py "'%.1f -> %.1f' % ($rss0/1024, $rss1/1024)")" "" "" ""
 echo "$rules"
