@@ -39,6 +39,29 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 	s->file = s->file_shared ? s[-1].file : xstrdup(file);
 }
 
+/*
+ * The next line of a patterns or phrases file in *t, with no line ending
+ * and no UTF-8 byte order mark on line 1; its length, or -1 at the end.
+ */
+static ssize_t
+patterns_file_line(FILE *f, char **line, size_t *cap, int *lineno, char **t)
+{
+	ssize_t	n;
+
+	if ((n = getline(line, cap, f)) == -1)
+		return (-1);
+	*t = *line;
+	if (++*lineno == 1 && n >= 3 && memcmp(*t, "\xef\xbb\xbf", 3) == 0) {
+		*t += 3;
+		n -= 3;
+	}
+	if (n > 0 && (*t)[n - 1] == '\n')
+		n--;
+	if (n > 0 && (*t)[n - 1] == '\r')
+		n--;
+	return (n);
+}
+
 /* Read a patterns file: one pattern a line, '#' comments and blanks skipped. */
 static int
 patterns_load_file(struct patterns *p, const char *path, char **cause)
@@ -54,17 +77,7 @@ patterns_load_file(struct patterns *p, const char *path, char **cause)
 		free(why);
 		return (-1);
 	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		t = line;
-		if (++lineno == 1 && n >= 3 &&
-		    memcmp(t, "\xef\xbb\xbf", 3) == 0) {
-			t += 3;		/* a UTF-8 byte order mark */
-			n -= 3;
-		}
-		if (n > 0 && t[n - 1] == '\n')
-			n--;
-		if (n > 0 && t[n - 1] == '\r')
-			n--;
+	while ((n = patterns_file_line(f, &line, &cap, &lineno, &t)) != -1) {
 		if (n == 0 || t[0] == '#')
 			continue;
 		patterns_add(p, t, (size_t)n, path, lineno);
@@ -122,17 +135,7 @@ patterns_load_phrases(struct patterns *p, const char *path,
 		free(why);
 		return (-1);
 	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		t = line;
-		if (++lineno == 1 && n >= 3 &&
-		    memcmp(t, "\xef\xbb\xbf", 3) == 0) {
-			t += 3;
-			n -= 3;
-		}
-		if (n > 0 && t[n - 1] == '\n')
-			n--;
-		if (n > 0 && t[n - 1] == '\r')
-			n--;
+	while ((n = patterns_file_line(f, &line, &cap, &lineno, &t)) != -1) {
 		if (n == 0)
 			continue;
 		if (bad < PATTERN_BAD_LINES && patterns_phrase_ok(t, (size_t)n,
