@@ -138,7 +138,8 @@ phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
 #define PREFILTER_TAIL_HITS	256	/* tail matches sorted before use */
 #define PREFILTER_NEST_MAX	1024	/* required literals nested at most */
 #define PREFILTER_HEAD		3	/* bytes of a literal's head */
-#define PREFILTER_HEAD_BITS	20	/* of the heads' bitmap */
+#define PREFILTER_HEAD_LONG	PREFILTER_KEY	/* and of a long head */
+#define PREFILTER_HEAD_BITS	20	/* of each heads' bitmap */
 
 /* What one literal of the database stands for. */
 struct pfid {
@@ -195,6 +196,7 @@ struct prefilter {
 	struct pfkid	*kids;		/* by parent */
 	size_t		 nkids;
 	uint8_t		*heads;		/* bitmap: hashes of literals' heads */
+	uint8_t		*heads_long;	/* the same, of their long heads */
 };
 
 /* The literals being collected for the database. */
@@ -208,6 +210,13 @@ struct pfbuild {
 	size_t		  nkeep;
 };
 
+/* A byte with an ASCII capital letter folded to small (the C tolower). */
+static inline int
+prefilter_fold(unsigned char c)
+{
+	return (c | ((unsigned)(c - 'A') < 26u) << 5);
+}
+
 /* Compare n bytes, ASCII letters folded if caseless. */
 static int
 prefilter_cmp(const char *a, const char *b, size_t n, int caseless)
@@ -218,8 +227,8 @@ prefilter_cmp(const char *a, const char *b, size_t n, int caseless)
 	if (!caseless)
 		return (memcmp(a, b, n));
 	for (i = 0; i < n; i++) {
-		x = tolower((unsigned char)a[i]);
-		y = tolower((unsigned char)b[i]);
+		x = prefilter_fold((unsigned char)a[i]);
+		y = prefilter_fold((unsigned char)b[i]);
 		if (x != y)
 			return (x - y);
 	}
@@ -444,22 +453,33 @@ prefilter_lit_order(const void *a, const void *b, void *arg)
 	return (prefilter_cmp(x->s, y->s, x->len, cx));
 }
 
-/* Hash of a literal's first PREFILTER_HEAD bytes, ASCII folded. */
-static uint32_t
-prefilter_head_hash(const char *s)
+/* Hash of the first n bytes of a literal, ASCII folded (as tolower). */
+static inline uint32_t
+prefilter_head_hash(const char *s, size_t n)
 {
 	uint32_t	h = 0;
 	size_t		i;
 
-	for (i = 0; i < PREFILTER_HEAD; i++)
-		h = (h << 8 | (uint32_t)tolower((unsigned char)s[i])) *
+	for (i = 0; i < n; i++)
+		h = (h << 8 | (uint32_t)prefilter_fold((unsigned char)s[i])) *
 		    2654435761u;
 	return (h >> (32 - PREFILTER_HEAD_BITS));
 }
 
+/* Is the hash of n bytes at s set in bitmap map? */
+static inline int
+prefilter_head_in(const uint8_t *map, const char *s, size_t n)
+{
+	uint32_t	h = prefilter_head_hash(s, n);
+
+	return ((map[h >> 3] >> (h & 7)) & 1);
+}
+
 /*
- * Mark the heads of the literals of PREFILTER_HEAD bytes or more: where
- * no head is, prefilter_tail need not look for them.
+ * Mark the heads of the literals of PREFILTER_HEAD bytes or more, and the
+ * long heads of those of PREFILTER_HEAD_LONG or more: where neither is,
+ * prefilter_tail need not look for them (a list of CJK phrases has a
+ * literal starting with nearly every character, not with every pair).
  */
 static void
 prefilter_heads(struct prefilter *pf)
@@ -468,11 +488,16 @@ prefilter_heads(struct prefilter *pf)
 	size_t		i;
 
 	pf->heads = xcalloc(1, 1 << (PREFILTER_HEAD_BITS - 3));
+	pf->heads_long = xcalloc(1, 1 << (PREFILTER_HEAD_BITS - 3));
 	for (i = 0; i < pf->nids; i++) {
 		if (pf->lits[i].len < PREFILTER_HEAD)
 			continue;
-		h = prefilter_head_hash(pf->lits[i].s);
+		h = prefilter_head_hash(pf->lits[i].s, PREFILTER_HEAD);
 		pf->heads[h >> 3] |= (uint8_t)(1 << (h & 7));
+		if (pf->lits[i].len < PREFILTER_HEAD_LONG)
+			continue;
+		h = prefilter_head_hash(pf->lits[i].s, PREFILTER_HEAD_LONG);
+		pf->heads_long[h >> 3] |= (uint8_t)(1 << (h & 7));
 	}
 }
 
@@ -640,23 +665,25 @@ prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
     const struct pfcall *c)
 {
 	struct pftail	t;
-	size_t		q, i, end;
-	uint32_t	h;
-	int		head;
+	size_t		q, i, end, rl;
+	int		head, head_long;
 
 	t.n = 0;
 	t.full = 0;
 	q = c->cut > pf->maxlen ? (size_t)c->cut - pf->maxlen : 0;
 	for (; q < len; q++) {
-		head = 1;	/* could a literal of PREFILTER_HEAD+ start here? */
-		if (len - q >= PREFILTER_HEAD) {
-			h = prefilter_head_hash(p + q);
-			head = (pf->heads[h >> 3] >> (h & 7)) & 1;
-		}
+		/* Could a literal of PREFILTER_HEAD(_LONG)+ start here? */
+		head = len - q < PREFILTER_HEAD ||
+		    prefilter_head_in(pf->heads, p + q, PREFILTER_HEAD);
+		head_long = head && (len - q < PREFILTER_HEAD_LONG ||
+		    prefilter_head_in(pf->heads_long, p + q,
+		    PREFILTER_HEAD_LONG));
 		for (i = 0; i < pf->nruns; i++) {
-			end = q + pf->runs[i].len;
+			rl = pf->runs[i].len;
+			end = q + rl;
 			if (end <= c->cut || end > len ||
-			    (!head && pf->runs[i].len >= PREFILTER_HEAD))
+			    (!head && rl >= PREFILTER_HEAD) ||
+			    (!head_long && rl >= PREFILTER_HEAD_LONG))
 				continue;
 			if (prefilter_tail_at(pf, &pf->runs[i], p + q, end, &t, c))
 				return (1);
@@ -860,6 +887,7 @@ prefilter_free(struct prefilter *pf)
 	free(pf->runs);
 	free(pf->kids);
 	free(pf->heads);
+	free(pf->heads_long);
 	free(pf);
 }
 
