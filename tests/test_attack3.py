@@ -1,0 +1,40 @@
+"""Regressions from the third attack (quiet lines, the prefilter, JSON
+Lines, encodings): each case failed before its fix."""
+import pytest
+
+from conftest import BUILD, run
+
+WORD_EDGE = """[engine]
+max_line = 64
+
+[filter:edge]
+type = replace
+pattern = \\B
+replacement = Z
+"""
+
+
+@pytest.mark.parametrize("doc", [
+    b".\xc3\n",
+    b"x\xf0\r\n",
+    b"a\xe4\xb8\nb\n",
+    b"\x9f\xb0\n",
+    b"ab\xc3",
+    b"a" * 100 + b"\xc3" + b"b" * 30 + b"\n",
+])
+def test_invalid_utf8_at_a_line_end_does_not_depend_on_chunking(
+        tmp_path, scrubd, chunkfeed, doc):
+    """PCRE2's JIT (10.42) reads past the end of a subject whose last
+    character is cut or invalid, for \\b and \\B: the result depended on
+    the bytes after the line in memory, so on how the document was fed."""
+    conf = tmp_path / "c.conf"
+    conf.write_text(WORD_EDGE)
+    src = tmp_path / "d.txt"
+    src.write_bytes(doc)
+    whole = run([scrubd, "-c", str(conf), "-F", str(src)])
+    assert whole.returncode == 0
+    for seed in range(1, 6):
+        r = run([chunkfeed, str(conf), str(src), str(seed), "1"])
+        assert r.stdout == whole.stdout, seed
+        r = run([chunkfeed, str(conf), str(src), str(seed), "3"])
+        assert r.stdout == whole.stdout, seed
