@@ -38,3 +38,46 @@ def test_invalid_utf8_at_a_line_end_does_not_depend_on_chunking(
         assert r.stdout == whole.stdout, seed
         r = run([chunkfeed, str(conf), str(src), str(seed), "3"])
         assert r.stdout == whole.stdout, seed
+
+
+def test_a_reader_slower_than_the_socket_wakeups_is_not_idle(tmp_path):
+    """A UNIX socket becomes writable again only once three quarters of
+    its buffer are read: a client reading 64 KiB every 0.45 s keeps
+    reading, but scrubd saw no progress for more than idle_timeout and
+    cut it (since input slices of 64 KiB let a full queue go out at
+    once)."""
+    import socket
+    import threading
+    import time
+
+    from daemon import Daemon
+    d = Daemon(tmp_path, "idle_timeout = 1s\noutput_high_water = 4K\n")
+    d.start()
+    try:
+        doc = (b"y" * 99 + b"\n") * 5000
+        s = d.connect()
+
+        def writer():
+            try:
+                s.sendall(doc)
+                s.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+        t = threading.Thread(target=writer, daemon=True)
+        t.start()
+        got = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not b:
+                break
+            got.append(b)
+            time.sleep(0.45)
+        t.join(10)
+        assert b"".join(got) == doc
+        d.wait_log("end=ok")
+    finally:
+        assert d.stop() == 0, d.logtext()
