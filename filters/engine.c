@@ -335,11 +335,13 @@ engine_line(struct engine *e, const char *p, size_t len, int nl,
     uint64_t scan)
 {
 	struct line	l;
-	size_t		c;
+	size_t		c, cr;
 
-	if (len > e->max_line)
+	/* A '\r' before the newline is the ending's, not the line's. */
+	cr = nl && len > 0 && p[len - 1] == '\r';
+	if (len - cr > e->max_line)
 		scan = 0;
-	while (len > e->max_line) {
+	while (len - cr > e->max_line) {
 		c = line_cut(p, e->max_line);
 		engine_piece(e, p, c);
 		p += c;
@@ -369,13 +371,21 @@ engine_line(struct engine *e, const char *p, size_t len, int nl,
 	engine_deliver(e, 0, &l);
 }
 
-/* Keep bytes of an unfinished line, passing on pieces past max_line. */
+/*
+ * Keep bytes of an unfinished line, passing on pieces past max_line.  A
+ * '\r' just past max_line is kept too: if '\n' follows, it is the line's
+ * ending and the line is not long.
+ */
 static void
 engine_buffer(struct engine *e, const char *p, size_t len)
 {
 	size_t	take, c;
 
 	while (e->line.len + len > e->max_line) {
+		if (e->line.len + len == e->max_line + 1 &&
+		    (len != 0 ? p[len - 1] : e->line.data[e->line.len - 1]) ==
+		    '\r')
+			break;
 		if (e->line.len == 0) {
 			c = line_cut(p, e->max_line);
 			engine_piece(e, p, c);

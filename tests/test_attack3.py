@@ -81,3 +81,39 @@ def test_a_reader_slower_than_the_socket_wakeups_is_not_idle(tmp_path):
         d.wait_log("end=ok")
     finally:
         assert d.stop() == 0, d.logtext()
+
+
+MAX64 = """[engine]
+max_line = 64
+
+[filter:only-a]
+type = drop-line
+pattern = ^a+$
+
+[filter:blank]
+type = blank
+"""
+
+
+def test_a_crlf_line_of_max_line_bytes_is_not_long(tmp_path, scrubd,
+                                                   chunkfeed):
+    """The '\\r' before '\\n' belongs to the ending: a line of exactly
+    max_line bytes was cut into pieces when it ended in CRLF (so `^a+$`
+    did not drop it and 64 spaces were content), not when it ended in
+    LF; the same whatever the chunks."""
+    conf = tmp_path / "c.conf"
+    conf.write_text(MAX64)
+    for eol in (b"\n", b"\r\n"):
+        doc = (b"x" + eol + b"a" * 64 + eol + b"b" * 63 + b"\r" + eol +
+               b" " * 64 + eol + eol + b"y" + eol + b"a" * 64 + b"\r")
+        src = tmp_path / "d.txt"
+        src.write_bytes(doc)
+        r = run([scrubd, "-c", str(conf), "-F", str(src)])
+        assert r.stdout == (b"x" + eol + b"b" * 63 + b"\r" + eol +
+                            b" " * 64 + eol + b"y" + eol + b"a" * 64 +
+                            b"\r"), eol
+        for seed in range(1, 8):
+            c = run([chunkfeed, str(conf), str(src), str(seed), "7"])
+            assert c.stdout == r.stdout, (eol, seed)
+        c = run([chunkfeed, str(conf), str(src), "1", "1"])
+        assert c.stdout == r.stdout, eol
