@@ -405,6 +405,20 @@ engine_buffer(struct engine *e, const char *p, size_t len)
 }
 
 /*
+ * The line assembled from several feeds, followed by a NUL as a line of
+ * the chunk is by its ending: PCRE2 10.42's JIT reads past the end of a
+ * subject whose last character is cut or invalid (for \b and \B), so the
+ * bytes after it must not depend on how the document was fed.
+ */
+static const char *
+engine_assembled(struct engine *e)
+{
+	buf_reserve(&e->line, 1);
+	e->line.data[e->line.len] = '\0';
+	return (e->line.data);
+}
+
+/*
  * What engine_line is told of a line lying whole in the chunk: the
  * prefilter's serial, or 1 (no verdicts); 0 if it began before.
  */
@@ -497,7 +511,7 @@ engine_lines(struct engine *e, const char *p, size_t len)
 			engine_line(e, p, seg, 1, engine_line_scan(e, p, seg));
 		else {
 			engine_buffer(e, p, seg);
-			engine_line(e, e->line.data, e->line.len, 1, 0);
+			engine_line(e, engine_assembled(e), e->line.len, 1, 0);
 			buf_reset(&e->line);
 		}
 		p += seg + 1;
@@ -592,9 +606,8 @@ engine_finish(struct engine *e)
 		e->bom_done = 1;
 		engine_lines(e, ENGINE_BOM, e->bom_len);
 	}
-	if (e->line.len != 0 || e->piece_sent) {	/* never a NULL line */
-		engine_line(e, e->line.data != NULL ? e->line.data : "",
-		    e->line.len, 0, 0);
+	if (e->line.len != 0 || e->piece_sent) {
+		engine_line(e, engine_assembled(e), e->line.len, 0, 0);
 		buf_reset(&e->line);
 	}
 	for (i = 0; i < e->nstages; i++) {

@@ -800,19 +800,12 @@ patterns_exec(const struct patterns *p, struct stage *st,
 		return (patterns_exec_phrases(p, st, md, s, len, start, opts));
 	if (st != NULL)
 		mctx = scratch_match_context(engine_scratch(st->engine));
-	/*
-	 * The JIT fast path: no per-call option checks.  But PCRE2 10.42's
-	 * JIT reads past the end of a subject whose last character is cut or
-	 * invalid (\b, \B), so that its answer would depend on the bytes
-	 * after the line in memory, that is on how the document was fed:
-	 * such a subject goes to the interpreter, which does not.
-	 */
-	if (p->jit && utf8_tail_valid(s, len))
+	if (p->jit)	/* the JIT fast path: no per-call option checks */
 		rc = pcre2_jit_match(p->re, (PCRE2_SPTR)s, len, start, opts,
 		    md, mctx);
 	else
-		rc = pcre2_match(p->re, (PCRE2_SPTR)s, len, start, opts |
-		    PCRE2_NO_JIT, md, mctx);
+		rc = pcre2_match(p->re, (PCRE2_SPTR)s, len, start, opts, md,
+		    mctx);
 	if (rc >= 0)
 		return (PATTERN_MATCH);
 	if (rc == PCRE2_ERROR_PARTIAL)

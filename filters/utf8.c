@@ -88,25 +88,6 @@ utf8_prefix(const char *s, size_t len)
 	return (i);
 }
 
-/*
- * Does s[0, len) end with a complete, valid character (or is it empty)?
- * Only its last four bytes are looked at.
- */
-int
-utf8_tail_valid(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 k;
-
-	if (len == 0 || p[len - 1] < 0x80)
-		return (1);
-	for (k = 1; k <= 4 && k <= len; k++) {
-		if ((p[len - k] & 0xc0) != 0x80)
-			return (utf8_char(s + len - k, k) == (int)k);
-	}
-	return (0);
-}
-
 /* Is s[0, len) valid UTF-8, one character at a time? */
 int
 utf8_valid_scalar(const char *s, size_t len)

@@ -15,6 +15,5 @@ int	utf8_valid_with(const char *, size_t, enum utf8_impl);
 int	utf8_valid_scalar(const char *, size_t);
 size_t	utf8_prefix(const char *, size_t);
 int	utf8_char(const char *, size_t);
-int	utf8_tail_valid(const char *, size_t);
 
 #endif
