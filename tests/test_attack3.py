@@ -117,3 +117,29 @@ def test_a_crlf_line_of_max_line_bytes_is_not_long(tmp_path, scrubd,
             assert c.stdout == r.stdout, (eol, seed)
         c = run([chunkfeed, str(conf), str(src), "1", "1"])
         assert c.stdout == r.stdout, eol
+
+
+@pytest.mark.parametrize("rep, why", [
+    ("<$9>", "no such group"),
+    ("${nope}", "no such group"),
+    ("$n$", "$ not followed by a group"),
+    ("${1", "missing }"),
+])
+def test_a_replacement_that_can_never_be_made_is_a_configuration_error(
+        tmp_path, scrubd, rep, why):
+    """`-t` took a replacement naming a group the patterns do not have
+    (or a bad `${`): every match then failed at run time and was kept."""
+    conf = tmp_path / "c.conf"
+    conf.write_text("[filter:r]\ntype = replace\npattern = (?<n>a)(b)?\n"
+                    "replacement = " + rep + "\n")
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 1
+    assert f"{conf}:4: replacement: {why}" in r.stderr.decode()
+
+
+def test_replacements_with_groups_that_exist_still_load(tmp_path, scrubd):
+    conf = tmp_path / "c.conf"
+    conf.write_text("[filter:r]\ntype = replace\npattern = (?<n>a)(b)?\n"
+                    "replacement = $$ $0 ${1} $2 $n ${n} ${*MARK}\n")
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 0, r.stderr
