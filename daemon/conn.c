@@ -197,6 +197,17 @@ conn_cut(struct conn *c, enum conn_end why)
 	conn_flush(c);
 }
 
+/* Bytes written to the socket that the client has not read yet, or -1. */
+static int
+conn_outq(const struct conn *c)
+{
+	int	unread;
+
+	if (ioctl(c->fd, SIOCOUTQ, &unread) == -1)
+		return (-1);
+	return (unread);
+}
+
 /* Write what the queue holds until done or the socket is full; -1: failed. */
 static int
 conn_write(struct conn *c)
@@ -217,8 +228,10 @@ conn_write(struct conn *c)
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->outq = conn_outq(c);
 			return (0);
+		}
 		conn_fail(c, n == -1 ? errno : EPIPE);
 		return (-1);
 	}
@@ -455,13 +468,27 @@ conn_read_callback(evutil_socket_t fd, short what, void *arg)
 	conn_read(c);
 }
 
-/* Writable, or nothing written for idle_timeout. */
+/*
+ * Writable, or nothing written for idle_timeout.  A client that read
+ * some of what fills the socket is no idle one, even if the socket did
+ * not become writable (a UNIX socket only does once three quarters of
+ * its buffer are read).
+ */
 static void
 conn_write_callback(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
+	struct timeval	 tv;
+	int		 unread;
 
 	(void)fd;
+	if ((what & EV_TIMEOUT) && (unread = conn_outq(c)) != -1 &&
+	    unread < c->outq) {
+		c->outq = unread;
+		tv = conn_idle(c);
+		event_add(c->ev_write, &tv);
+		return;
+	}
 	if (what & EV_TIMEOUT) {
 		conn_warn(c, "idle_timeout (%dms) reached while writing: "
 		    "closing", c->gen->set.idle_timeout_ms);

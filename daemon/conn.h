@@ -63,6 +63,7 @@ struct conn {
 	int			 first;		/* no byte read yet */
 	int			 reading;	/* ev_read is added */
 	int			 writing;	/* ev_write is added */
+	int			 outq;		/* unread when the socket filled */
 	int			 eof;		/* the client finished writing */
 	int			 cut;		/* a limit ended the document */
 	int			 ended;

@@ -335,11 +335,13 @@ engine_line(struct engine *e, const char *p, size_t len, int nl,
     uint64_t scan)
 {
 	struct line	l;
-	size_t		c;
+	size_t		c, cr;
 
-	if (len > e->max_line)
+	/* A '\r' before the newline is the ending's, not the line's. */
+	cr = nl && len > 0 && p[len - 1] == '\r';
+	if (len - cr > e->max_line)
 		scan = 0;
-	while (len > e->max_line) {
+	while (len - cr > e->max_line) {
 		c = line_cut(p, e->max_line);
 		engine_piece(e, p, c);
 		p += c;
@@ -369,13 +371,21 @@ engine_line(struct engine *e, const char *p, size_t len, int nl,
 	engine_deliver(e, 0, &l);
 }
 
-/* Keep bytes of an unfinished line, passing on pieces past max_line. */
+/*
+ * Keep bytes of an unfinished line, passing on pieces past max_line.  A
+ * '\r' just past max_line is kept too: if '\n' follows, it is the line's
+ * ending and the line is not long.
+ */
 static void
 engine_buffer(struct engine *e, const char *p, size_t len)
 {
 	size_t	take, c;
 
 	while (e->line.len + len > e->max_line) {
+		if (e->line.len + len == e->max_line + 1 &&
+		    (len != 0 ? p[len - 1] : e->line.data[e->line.len - 1]) ==
+		    '\r')
+			break;
 		if (e->line.len == 0) {
 			c = line_cut(p, e->max_line);
 			engine_piece(e, p, c);
@@ -392,6 +402,20 @@ engine_buffer(struct engine *e, const char *p, size_t len)
 		buf_consume(&e->line, c);
 	}
 	buf_append(&e->line, p, len);
+}
+
+/*
+ * The line assembled from several feeds, followed by a NUL as a line of
+ * the chunk is by its ending: PCRE2 10.42's JIT reads past the end of a
+ * subject whose last character is cut or invalid (for \b and \B), so the
+ * bytes after it must not depend on how the document was fed.
+ */
+static const char *
+engine_assembled(struct engine *e)
+{
+	buf_reserve(&e->line, 1);
+	e->line.data[e->line.len] = '\0';
+	return (e->line.data);
 }
 
 /*
@@ -487,7 +511,7 @@ engine_lines(struct engine *e, const char *p, size_t len)
 			engine_line(e, p, seg, 1, engine_line_scan(e, p, seg));
 		else {
 			engine_buffer(e, p, seg);
-			engine_line(e, e->line.data, e->line.len, 1, 0);
+			engine_line(e, engine_assembled(e), e->line.len, 1, 0);
 			buf_reset(&e->line);
 		}
 		p += seg + 1;
@@ -582,9 +606,8 @@ engine_finish(struct engine *e)
 		e->bom_done = 1;
 		engine_lines(e, ENGINE_BOM, e->bom_len);
 	}
-	if (e->line.len != 0 || e->piece_sent) {	/* never a NULL line */
-		engine_line(e, e->line.data != NULL ? e->line.data : "",
-		    e->line.len, 0, 0);
+	if (e->line.len != 0 || e->piece_sent) {
+		engine_line(e, engine_assembled(e), e->line.len, 0, 0);
 		buf_reset(&e->line);
 	}
 	for (i = 0; i < e->nstages; i++) {

@@ -14,6 +14,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ struct replace_conf {
 	size_t		 rlen;
 	int		 expand;	/* replacement uses $ syntax */
 	int		 drop_emptied;
+	const char	*rfile;		/* where replacement was given */
+	int		 rline;
 };
 
 struct replace_state {
@@ -84,6 +87,8 @@ replace_conf_set(void *arg, const struct cfgkey *k, struct config_ctx *ctx,
 		c->replacement = xstrdup(k->value);
 		c->rlen = strlen(k->value);
 		c->expand = strchr(k->value, '$') != NULL;
+		c->rfile = k->file;
+		c->rline = k->line;
 		return (0);
 	}
 	if (strcmp(k->key, "drop_emptied") == 0 ||
@@ -98,16 +103,81 @@ replace_conf_set(void *arg, const struct cfgkey *k, struct config_ctx *ctx,
 	return (patterns_conf_set(&c->pat, "", k, ctx, cause));
 }
 
-/* Compile the patterns. */
+/*
+ * Why the $ item at r[*ip] cannot be made by pcre2_substitute (a group
+ * the patterns do not have, or bad syntax), or NULL; *ip moves past it.
+ */
+static const char *
+replace_item(const struct replace_conf *c, const char *r, size_t *ip)
+{
+	char		 name[64];
+	size_t		 i = *ip + 1, n, end;
+	unsigned long	 g = 0;
+	int		 brace;
+
+	if (r[i] == '$') {
+		*ip = i + 1;
+		return (NULL);
+	}
+	if ((brace = r[i] == '{'))
+		i++;
+	if (r[i] == '*') {		/* $*MARK, ${*MARK} */
+		for (i++; r[i] == '_' || isalnum((unsigned char)r[i]); i++)
+			;
+	} else if (isdigit((unsigned char)r[i])) {
+		for (; isdigit((unsigned char)r[i]); i++)
+			if ((g = g * 10 + (unsigned long)(r[i] - '0')) > 65535)
+				return ("group number too large");
+		if (g >= c->pat.pairs)
+			return ("no such group");
+	} else if (r[i] == '_' || isalpha((unsigned char)r[i])) {
+		for (end = i; r[end] == '_' || isalnum((unsigned char)r[end]);
+		    end++)
+			;
+		if ((n = end - i) >= sizeof name)
+			return ("group name too long");
+		memcpy(name, r + i, n);
+		name[n] = '\0';
+		i = end;
+		if (pcre2_substring_number_from_name(c->pat.re,
+		    (PCRE2_SPTR)name) == PCRE2_ERROR_NOSUBSTRING)
+			return ("no such group");
+	} else
+		return ("$ not followed by a group, $ or *MARK");
+	if (brace && r[i++] != '}')
+		return ("missing }");
+	*ip = i;
+	return (NULL);
+}
+
+/*
+ * Compile the patterns; check that every $ of the replacement names a
+ * group they have, so that no replacement fails at every match.
+ */
 static void
 replace_conf_check(void *arg, const struct rule *r, struct config_ctx *ctx)
 {
 	struct replace_conf	*c = arg;
+	const char		*why;
+	size_t			 i = 0;
 
 	patterns_compile(&c->pat, "pattern", r->file, r->line, ctx);
 	if (c->pat.phrases && c->expand)
 		config_error(ctx, r->file, r->line, "a replacement with $ "
 		    "needs patterns, not phrases (phrases have no groups)");
+	if (!c->expand || c->pat.re == NULL)
+		return;
+	while (c->replacement[i] != '\0') {
+		if (c->replacement[i] != '$') {
+			i++;
+			continue;
+		}
+		if ((why = replace_item(c, c->replacement, &i)) != NULL) {
+			config_error(ctx, c->rfile, c->rline, "replacement: %s "
+			    "(at byte %zu)", why, i + 1);
+			return;
+		}
+	}
 }
 
 /* The rule's pattern list, for the prefilter. */
