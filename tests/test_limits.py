@@ -169,7 +169,14 @@ def test_forced_shutdown_after_all_input_read(tmp_path):
     src = tmp_path / "doc.txt"
     src.write_bytes(doc)
     procs = {}
-    for name, argv in clients(d).items():
+    argvs = clients(d)
+    # socat writes its default 8 KiB block to standard output in one
+    # blocking write(2) once poll says the pipe is writable, which it does
+    # with less than 8 KiB free: socat then sends nothing more (seen in 1
+    # run of 4).  With a block of 4 KiB it never stalls on the pipe nobody
+    # reads, so it sends its whole input.
+    argvs["socat"][1:1] = ["-b", "4096"]
+    for name, argv in argvs.items():
         with open(src, "rb") as f:
             procs[name] = subprocess.Popen(argv, stdin=f,
                                            stdout=subprocess.PIPE,
