@@ -100,6 +100,9 @@ echo "input $(py "'%.0f' % $MB") MB (tests/corpus/dev joined), medians of $RUNS,
 # 1. One-shot against the perl peer and the line copier.
 t_one=$(time_cmd "$B/scrubd" -c conf/scrubd.conf -F)
 t_perl=$(time_cmd perl bench/peer.pl)
+# One-shot fed by another process, as the daemon is by its client.
+piped() { cat | "$B/scrubd" -c conf/scrubd.conf -F; }
+t_pipe=$(time_cmd piped)
 "$B/bench/linecopy" < "$W/big.in" | cmp -s - "$W/big.in" ||
     { echo "linecopy is not a copy" >&2; exit 1; }
 t_base=""
@@ -172,6 +175,8 @@ row "one-shot -F, MB/s (ref: memchr+memcpy copier)" "$(py "'%.0f' % ($MB/$t_one)
     "$(py "'%.0f' % ($MB/$t_copy)")" "$(py "'%.2f' % ($t_copy/$t_one)")" ">= 0.7"
 row "daemon raw bulk, MB/s (ref: one-shot -F)" "$(py "'%.0f' % ($MB/$t_d)")" \
     "$(py "'%.0f' % ($MB/$t_one)")" "$(py "'%.2f' % ($t_one/$t_d)")" ">= 0.9"
+row "daemon raw bulk, MB/s (ref: cat | scrubd -F)" "$(py "'%.0f' % ($MB/$t_d)")" \
+    "$(py "'%.0f' % ($MB/$t_pipe)")" "$(py "'%.2f' % ($t_pipe/$t_d)")" ""
 row "daemon raw bulk, MB/s (ref: blocking echo)" "$(py "'%.0f' % ($MB/$t_d)")" \
     "$(py "'%.0f' % ($MB/$t_e)")" "$(py "'%.2f' % ($t_e/$t_d)")" ""
 if [ -n "$BASE" ]; then
