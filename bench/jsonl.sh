@@ -2,13 +2,13 @@
 # JSON Lines figures, every one measured in this run (medians of RUNS).
 # usage: bench/jsonl.sh BUILD_DIR   (BUILD_DIR holds scrubd; bench/linecopy
 # is built there if missing).  BASE=DIR, a built checkout of an older
-# scrubd (see bench/run.sh), adds the "before" row; MB sets the input size
+# scrubd (see bench/run.sh), adds the "before" row; JSONL_MB sets the input size
 # (default 200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 RUNS=${RUNS:-3}
-MB=${MB:-200}
+MB=${JSONL_MB:-200}
 W=$(mktemp -d /tmp/scrubd-jsonl-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 [ -x "$B/bench/linecopy" ] || make -s BUILD="$B" "$B/bench/linecopy" >/dev/null
