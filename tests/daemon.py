@@ -4,6 +4,7 @@ import pathlib
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 from conftest import BUILD, CONF
@@ -120,6 +121,33 @@ class Daemon:
                            timeout=120)
         assert r.returncode == 0, r.stderr
         return r.stdout
+
+
+def send_and_read_slowly(s, doc, pause):
+    """Send doc from a thread and half-close; meanwhile read 64 KiB at a
+    time, pausing between reads; what came back, up to the close (or a
+    reset)."""
+    def writer():
+        try:
+            s.sendall(doc)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    got = []
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not b:
+            break
+        got.append(b)
+        time.sleep(pause)
+    t.join(10)
+    return b"".join(got)
 
 
 def recv_all(s):

@@ -7,7 +7,6 @@ paywall markers anywhere (inside words, glued, split characters), ad,
 watermark and brand-token lines, and lines whose length sits just below,
 at and just above every buffer size in the code.
 """
-import random
 
 KIB = 1024
 MIB = 1024 * 1024

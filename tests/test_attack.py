@@ -6,13 +6,12 @@ import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
 from conftest import BUILD, run
-from daemon import Daemon, recv_all
+from daemon import Daemon, recv_all, send_and_read_slowly
 from test_hostile import ASAN, big_rules, rss_kib
 from test_metrics import http_get
 
@@ -76,23 +75,7 @@ def test_write_timeout_restarts_with_every_write(tmp_path):
     d.start()
     try:
         doc = (b"x" * 99 + b"\n") * 10000
-        s = d.connect()
-
-        def writer():
-            s.sendall(doc)
-            s.shutdown(socket.SHUT_WR)
-
-        t = threading.Thread(target=writer, daemon=True)
-        t.start()
-        got = []
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            got.append(b)
-            time.sleep(0.25)
-        t.join(10)
-        assert b"".join(got) == doc
+        assert send_and_read_slowly(d.connect(), doc, 0.25) == doc
         d.wait_log("end=ok")
     finally:
         assert d.stop() == 0, d.logtext()

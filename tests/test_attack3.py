@@ -2,7 +2,7 @@
 Lines, encodings): each case failed before its fix."""
 import pytest
 
-from conftest import BUILD, run
+from conftest import run
 
 WORD_EDGE = """[engine]
 max_line = 64
@@ -46,38 +46,12 @@ def test_a_reader_slower_than_the_socket_wakeups_is_not_idle(tmp_path):
     reading, but scrubd saw no progress for more than idle_timeout and
     cut it (since input slices of 64 KiB let a full queue go out at
     once)."""
-    import socket
-    import threading
-    import time
-
-    from daemon import Daemon
+    from daemon import Daemon, send_and_read_slowly
     d = Daemon(tmp_path, "idle_timeout = 1s\noutput_high_water = 4K\n")
     d.start()
     try:
         doc = (b"y" * 99 + b"\n") * 5000
-        s = d.connect()
-
-        def writer():
-            try:
-                s.sendall(doc)
-                s.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-
-        t = threading.Thread(target=writer, daemon=True)
-        t.start()
-        got = []
-        while True:
-            try:
-                b = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not b:
-                break
-            got.append(b)
-            time.sleep(0.45)
-        t.join(10)
-        assert b"".join(got) == doc
+        assert send_and_read_slowly(d.connect(), doc, 0.45) == doc
         d.wait_log("end=ok")
     finally:
         assert d.stop() == 0, d.logtext()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, CONF, corpus_cases
+from conftest import BUILD, corpus_cases
 from daemon import Daemon, recv_all
 
 CASES = corpus_cases()

@@ -16,7 +16,6 @@ invalid bytes and NULs survive as lone surrogates, and encoded:
   scrubd must keep as the two bytes it is.
 """
 import re
-import subprocess
 import time
 
 import pytest

@@ -1,6 +1,5 @@
 """JSON Lines mode: one-shot (-F -j) and the daemon's JSON Lines socket."""
 import json
-import os
 import random
 import socket
 import subprocess

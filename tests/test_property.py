@@ -9,7 +9,6 @@ import json
 import os
 import random
 import socket
-import subprocess
 import threading
 import time
 
