@@ -154,8 +154,10 @@ conn_log(const struct conn *c)
 
 /*
  * End the connection: finish the stream (muted) so every rule's figures
- * are complete, send the status, close the socket and report to the
- * owner from ev_done.  Input still unread makes the close a reset.
+ * are complete, tell the owner the end (so that its counters hold this
+ * document before the client can see the close), send the status, close
+ * the socket and report to the owner again from ev_done, to be freed.
+ * Input still unread makes the close a reset.
  */
 static void
 conn_finish(struct conn *c, enum conn_end end)
@@ -169,6 +171,8 @@ conn_finish(struct conn *c, enum conn_end end)
 	event_del(c->ev_write);
 	event_del(c->ev_linger);
 	c->reading = c->writing = 0;
+	if (c->ended_cb != NULL)
+		c->ended_cb(c, c->arg);
 	conn_send_status(c);
 	close(c->fd);
 	c->fd = -1;
@@ -525,6 +529,7 @@ conn_new(const struct conn_params *cp)
 	c->gen = cp->gen;
 	c->inbuf = cp->inbuf;
 	c->inbuf_size = cp->inbuf_size;
+	c->ended_cb = cp->ended;
 	c->done = cp->done;
 	c->arg = cp->arg;
 	c->rl = cp->rl;

@@ -38,7 +38,8 @@ struct conn_params {
 	struct scratch		*scratch;	/* the worker thread's */
 	char			*inbuf;		/* the worker's read buffer */
 	size_t			 inbuf_size;
-	conn_done_cb		 done;
+	conn_done_cb		 ended;		/* the end is known: count it */
+	conn_done_cb		 done;		/* later, from the loop: free it */
 	void			*arg;
 	struct ratelimit	*rl;		/* the worker's, for warnings */
 };
@@ -69,6 +70,7 @@ struct conn {
 	int			 ended;
 	enum conn_end		 end;
 	char			 error[64];	/* CONN_END_CLIENT_ERROR detail */
+	conn_done_cb		 ended_cb;
 	conn_done_cb		 done;
 	void			*arg;
 	struct ratelimit	*rl;

@@ -70,15 +70,23 @@ worker_check_drained(struct worker *w)
 	w->ops.drained(w->ops.arg);
 }
 
-/* A connection ended: count it, free it, tell the owner. */
+/* A connection's end is known (its socket not yet closed): count it. */
+static void
+worker_conn_ended(struct conn *c, void *arg)
+{
+	struct worker	*w = arg;
+
+	metrics_document(&w->metrics, c->sess.stream, c->gen->rule_slots,
+	    c->sess.bytes_in, c->sess.bytes_out, conn_seconds(c), c->end);
+}
+
+/* A connection ended and was counted: free it, tell the owner. */
 static void
 worker_conn_done(struct conn *c, void *arg)
 {
 	struct worker	*w = arg;
 	int		 ok = c->end == CONN_END_OK;
 
-	metrics_document(&w->metrics, c->sess.stream, c->gen->rule_slots,
-	    c->sess.bytes_in, c->sess.bytes_out, conn_seconds(c), c->end);
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	conn_free(c);
@@ -102,6 +110,7 @@ worker_serve(struct worker *w, const struct handoff *h)
 	cp.scratch = w->scratch;
 	cp.inbuf = w->inbuf;
 	cp.inbuf_size = WORKER_READ_SIZE;
+	cp.ended = worker_conn_ended;
 	cp.done = worker_conn_done;
 	cp.arg = w;
 	cp.rl = &w->rl;

@@ -29,6 +29,17 @@ def http_get(addr, path):
     return int(head.split()[1]), body.decode()
 
 
+def scrape_until(addr, key, want, timeout=10):
+    """Scrape until key has the value want (a body is reused for ten times
+    as long as it took to render, see README) or timeout; the last one."""
+    end = time.monotonic() + timeout
+    while True:
+        m = scrape(addr)
+        if m.get(key) == want or time.monotonic() > end:
+            return m
+        time.sleep(0.01)
+
+
 def scrape(addr):
     """Parse the exposition format into {name{labels}: value}."""
     status, body = http_get(addr, "/metrics")
@@ -123,7 +134,7 @@ def test_metrics_across_reload(mdaemon):
     mdaemon.signal(signal.SIGHUP)
     mdaemon.wait_log("reload done")
     mdaemon.roundtrip(b"xyz\n")
-    m = scrape(mdaemon.addr)
+    m = scrape_until(mdaemon.addr, "scrubd_documents_total", 3)
     assert m['scrubd_reloads_total{result="ok"}'] == 1
     assert m["scrubd_config_generation"] == 2
     assert m["scrubd_documents_total"] == 3
@@ -132,7 +143,7 @@ def test_metrics_across_reload(mdaemon):
     mdaemon.conf.write_text("[filter:x]\ntype = nope\n")
     mdaemon.signal(signal.SIGHUP)
     mdaemon.wait_log("reload failed")
-    m = scrape(mdaemon.addr)
+    m = scrape_until(mdaemon.addr, 'scrubd_reloads_total{result="failed"}', 1)
     assert m['scrubd_reloads_total{result="failed"}'] == 1
     assert m["scrubd_config_generation"] == 2
 
@@ -154,7 +165,7 @@ def test_errors_by_reason_and_jsonl_records(tmp_path):
         assert len(recv_all(j).splitlines()) == 3
         j.close()
         d.wait_log("proto=jsonl end=ok")
-        m = scrape(addr)
+        m = scrape_until(addr, "scrubd_documents_total", 1 + 3)
         assert m['scrubd_errors_total{reason="idle_timeout"}'] == 1
         assert m["scrubd_documents_total"] == 1 + 3
     finally:
