@@ -21,6 +21,7 @@
 #include "config.h"
 #include "engine.h"
 #include "prefilter.h"
+#include "fuzz.h"
 
 /* The input, read a byte at a time (zeros past its end). */
 struct fuzz_in {
@@ -193,19 +194,12 @@ fuzz_doc(struct fuzz_in *in, struct buf *doc)
 	}
 }
 
-/* Sink: append. */
-static void
-fuzz_write(void *arg, const char *p, size_t len)
-{
-	buf_append(arg, p, len);
-}
-
 /* Clean the document, in chunks from seed (0: whole). */
 static void
 fuzz_run(const struct config *cfg, const struct buf *doc, uint32_t seed,
     struct buf *out)
 {
-	struct sink	 sink = { fuzz_write, out };
+	struct sink	 sink = { fuzz_buf_write, out };
 	struct engine	*e;
 	size_t		 off = 0, n;
 
@@ -228,7 +222,7 @@ fuzz_run(const struct config *cfg, const struct buf *doc, uint32_t seed,
 
 /* Load a configuration with or without the prefilter. */
 static struct config *
-fuzz_load(const char *path, int prefilter)
+fuzz_load_prefilter(const char *path, int prefilter)
 {
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;
@@ -309,8 +303,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	seed = 1 + fuzz_byte(&in);
 	conf = fuzz_conf(&in, files, &nfiles);
 	fuzz_doc(&in, &doc);
-	a = fuzz_load(conf, 1);
-	b = fuzz_load(conf, 0);
+	a = fuzz_load_prefilter(conf, 1);
+	b = fuzz_load_prefilter(conf, 0);
 	if ((a == NULL) != (b == NULL)) {	/* one loads, not the other */
 		fuzz_cat(conf);
 		abort();

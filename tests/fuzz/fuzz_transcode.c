@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "stream.h"
 #include "transcode.h"
+#include "fuzz.h"
 
 static struct config	*fuzz_cfg;
 
@@ -47,13 +48,6 @@ fuzz_next(uint32_t *seed)
 {
 	*seed = *seed * 1103515245u + 12345u;
 	return (*seed >> 8);
-}
-
-/* The real sink: collect. */
-static void
-fuzz_out(void *arg, const char *p, size_t len)
-{
-	buf_append(arg, p, len);
 }
 
 /* Hand text back line by line: bodies in place, endings from constants. */
@@ -114,7 +108,7 @@ static void
 fuzz_layer(struct fuzz_run *r, enum encoding enc, enum encoding out,
     const uint8_t *data, size_t len, uint32_t seed)
 {
-	struct sink	sink = { fuzz_out, &r->out }, text = { fuzz_text, r };
+	struct sink	sink = { fuzz_buf_write, &r->out }, text = { fuzz_text, r };
 	size_t		off = 0, n;
 
 	buf_reset(&r->text);
@@ -167,7 +161,7 @@ static void
 fuzz_stream(enum encoding enc, const uint8_t *data, size_t len,
     uint32_t seed, struct buf *out)
 {
-	struct sink	 sink = { fuzz_out, out };
+	struct sink	 sink = { fuzz_buf_write, out };
 	struct stream	*st;
 	size_t		 off = 0, n;
 
@@ -189,14 +183,12 @@ fuzz_stream(enum encoding enc, const uint8_t *data, size_t len,
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct config_errors	errs = { NULL, 0 };
-
 	(void)argc;
 	(void)argv;
-	if ((fuzz_cfg = config_load(SCRUBD_ROOT "/tests/fuzz/norules.conf",
-	    &errs)) == NULL || codec_init(ENCODING_GB18030, NULL) != 0 ||
+	fuzz_cfg = fuzz_load(SCRUBD_ROOT "/tests/fuzz/norules.conf");
+	if (codec_init(ENCODING_GB18030, NULL) != 0 ||
 	    codec_init(ENCODING_GBK, NULL) != 0) {
-		fprintf(stderr, "%s\n", errs.n ? errs.v[0] : "no converter");
+		fprintf(stderr, "no converter\n");
 		abort();
 	}
 	return (0);
