@@ -16,20 +16,21 @@ RUNS=${RUNS:-3}
 W=$(mktemp -d /tmp/scrubd-bench-enc.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-python3 - tests/corpus "$W" <<'PY'
-import glob, sys
-corpus, w = sys.argv[1:]
-ins = sorted(glob.glob(corpus + "/dev/*.in.txt"))
-a = b"\n".join(open(f, "rb").read() for f in ins)
-e = b"\n".join(open(f.replace(".in.", ".expected."), "rb").read() for f in ins)
-n = (100 << 20) // len(a) + 1
-docs = {"utf8": (b"\n".join([a] * n), b"\n".join([e] * n))}
+python3 bench/corpus.py "$W" 100
+mv "$W/big.in" "$W/utf8.in"
+mv "$W/big.exp" "$W/utf8.exp"
+python3 - "$W" <<'PY'
+import sys
+w = sys.argv[1]
+docs = {"utf8": tuple(open(f"{w}/utf8.{x}", "rb").read() for x in ("in", "exp"))}
 for name, codec, err, bom in (("gb18030", "gb18030", "surrogateescape", ""),
                               ("utf16", "utf-16-le", "surrogatepass", "\ufeff")):
     docs[name] = tuple((bom + d.decode("utf-8", "surrogateescape")).encode(codec, err)
                        for d in docs["utf8"])
 docs["gb18030-u8"] = (docs["gb18030"][0], docs["utf8"][1])
 for name, (i, x) in docs.items():
+    if name == "utf8":
+        continue        # written by bench/corpus.py
     open(f"{w}/{name}.in", "wb").write(i)
     open(f"{w}/{name}.exp", "wb").write(x)
 PY

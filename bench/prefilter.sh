@@ -35,15 +35,10 @@ if [ -z "$REF" ] && [ -x "$B/novs/scrubd" ]; then REF=$B/novs/scrubd; fi
 
 # The input (dev/ joined with "\n", repeated to 100 MiB), its expected
 # output, and 100,000 phrases that are nowhere in the corpus.
+python3 bench/corpus.py "$W" 100
 python3 - tests/corpus "$W" <<'EOF'
 import glob, random, sys
 corpus, w = sys.argv[1:]
-ins = sorted(glob.glob(corpus + "/dev/*.in.txt"))
-a = b"\n".join(open(f, "rb").read() for f in ins)
-e = b"\n".join(open(f.replace(".in.", ".expected."), "rb").read() for f in ins)
-n = (100 << 20) // len(a) + 1
-open(w + "/big.in", "wb").write(b"\n".join([a] * n))
-open(w + "/big.exp", "wb").write(b"\n".join([e] * n))
 text = "\n".join(open(f, encoding="utf-8", errors="replace").read()
                  for f in sorted(glob.glob(corpus + "/*/*.in.txt")))
 grams = set(text[i:i + 4] for i in range(len(text) - 3))

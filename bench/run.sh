@@ -17,18 +17,8 @@ export RUNS SECS BASE
 W=$(mktemp -d /tmp/scrubd-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 
-# The input: the dev/ corpus joined with "\n" and repeated to MIB MiB; the
-# expected output is the expected files joined the same way.
-python3 - tests/corpus "$W" "$MIB" <<'PY'
-import glob, sys
-corpus, w, mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ins = sorted(glob.glob(corpus + "/dev/*.in.txt"))
-a = b"\n".join(open(f, "rb").read() for f in ins)
-e = b"\n".join(open(f.replace(".in.", ".expected."), "rb").read() for f in ins)
-n = (mib << 20) // len(a) + 1
-open(w + "/big.in", "wb").write(b"\n".join([a] * n))
-open(w + "/big.exp", "wb").write(b"\n".join([e] * n))
-PY
+# The input: the dev/ corpus joined and repeated to MIB MiB (bench/corpus.py).
+python3 bench/corpus.py "$W" "$MIB"
 cp tests/corpus/dev/000.in.txt "$W/doc8k.in"
 SIZE=$(stat -c %s "$W/big.in")
 MB=$(python3 -c "print($SIZE / 1e6)")
