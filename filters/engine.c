@@ -138,11 +138,13 @@ engine_flush(struct engine *e)
 	e->runlen = 0;
 }
 
-/* Write a quiet line of n bytes (ending included) of the chunk. */
+/*
+ * Add n bytes of the chunk being fed at p (whole lines) to the run of kept
+ * lines: one write for lines in a row, of at most max_line.
+ */
 static void
-engine_emit_quiet(struct engine *e, const char *p, size_t n)
+engine_run_add(struct engine *e, const char *p, size_t n)
 {
-	e->bytes_out += n;
 	if (e->runlen != 0 && e->run + e->runlen == p &&
 	    e->runlen + n <= e->max_line) {
 		e->runlen += n;
@@ -154,31 +156,24 @@ engine_emit_quiet(struct engine *e, const char *p, size_t n)
 }
 
 /*
- * Write a kept line to the sink: lines of the chunk being fed that follow
- * each other go out in one write (of at most max_line), others in one
- * write if the ending follows the line.
+ * Write a kept line to the sink: lines of the chunk being fed go to the
+ * run of kept lines, others out in one write if the ending follows the
+ * line.
  */
 void
 engine_emit(struct engine *e, const struct line *l)
 {
 	size_t	n = l->len + l->eol_len;
+	int	whole = l->len != 0 && l->eol == l->data + l->len &&
+		    n <= e->max_line;
 
 	e->bytes_out += n;
-	if (l->len != 0 && l->eol == l->data + l->len && n <= e->max_line &&
-	    l->data >= e->chunk && l->data + n <= e->chunk_end) {
-		/* In the chunk fed: kept lines in a row go out together. */
-		if (e->runlen != 0 && e->run + e->runlen == l->data &&
-		    e->runlen + n <= e->max_line) {
-			e->runlen += n;
-			return;
-		}
-		engine_flush(e);
-		e->run = l->data;
-		e->runlen = n;
+	if (whole && l->data >= e->chunk && l->data + n <= e->chunk_end) {
+		engine_run_add(e, l->data, n);
 		return;
 	}
 	engine_flush(e);
-	if (l->len != 0 && l->eol == l->data + l->len && n <= e->max_line) {
+	if (whole) {
 		e->sink.write(e->sink.arg, l->data, n);
 		return;
 	}
@@ -482,7 +477,8 @@ engine_quiet(struct engine *e, const char *p, size_t len)
 		    line_is_blank(line, seg))
 			break;
 		e->lineno++;
-		engine_emit_quiet(e, line, seg + 1);
+		e->bytes_out += seg + 1;
+		engine_run_add(e, line, seg + 1);
 		line = nl + 1;
 	}
 	engine_quiet_stats(e, (size_t)(line - p));
