@@ -48,6 +48,7 @@ struct patterns {
 	const struct prefilter	*pf;		/* phrase lists: their matcher */
 	int			 pf_id;		/* slot + 1; 0: every line */
 	uint32_t		*sorted;	/* phrases by bytes (folded) */
+	size_t			 pf_dbkeys;	/* its keys in Vectorscan's db */
 	size_t			 maxlen;	/* longest phrase */
 	/* Prefilter: a line holding none of these cannot match (0: none). */
 	struct pattern_lit	 lits[PATTERN_MAX_LITS];

@@ -4,11 +4,13 @@
  * invalid UTF-8 and NUL bytes in the text are no concern, and caseless
  * literals fold ASCII letters only (required.c keeps no other letters).
  *
- * A phrase list goes into the database by keys: the first PREFILTER_KEY
- * bytes of each phrase (all of a shorter one), one literal per distinct
- * key; a key's phrases are a run of the list sorted by bytes, checked
- * where the key is found.  Shorter literals compile faster and in less
- * memory than whole phrases.
+ * A phrase list goes in by keys, one per distinct beginning: a phrase
+ * of SAMPLE_KEY bytes or more has its first SAMPLE_KEY bytes as its key,
+ * found by the sampler (sample.h: a large list of CJK phrases is too much
+ * for a literal automaton, which slows to about 0.3 GB/s with 100,000
+ * keys); a shorter one has its first PREFILTER_KEY bytes (all of a very
+ * short one), a literal of the database.  A key's phrases are a run of
+ * the list sorted by bytes, checked where the key is found.
  *
  * Debian 12's Vectorscan (5.4.9) can miss a match that ends in the last
  * bytes of a scanned buffer on AVX-512 machines (an accelerator's tail
@@ -26,10 +28,12 @@
 
 #include "config.h"
 #include "filter.h"
+#include "fold.h"
 #include "log.h"
 #include "pattern.h"
 #include "prefilter.h"
 #include "required.h"
+#include "sample.h"
 #include "scratch.h"
 #include "xmalloc.h"
 
@@ -132,6 +136,7 @@ phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
 #include <hs.h>
 
 #define PREFILTER_KEY		6	/* bytes of a phrase's key */
+#define PREFILTER_KEY_MAX	SAMPLE_KEY	/* or of a sampled one */
 #define PREFILTER_MAX_HITS	65536	/* per chunk; past it, no verdicts */
 #define PREFILTER_WINDOW	256	/* first window of a phrase search */
 #define PREFILTER_TAIL		64	/* bytes searched again, see above */
@@ -152,6 +157,7 @@ struct pfid {
 	uint32_t	 nkids;
 	uint32_t	 lit;		/* its entry in pf->lits */
 	int		 caseless;
+	int		 sampled;	/* a key of pf->sample, not of db */
 };
 
 /*
@@ -186,6 +192,8 @@ struct prefilter {
 	hs_database_t	*db;
 	struct pfid	*ids;
 	size_t		 nids;
+	size_t		 nlits;		/* of them, the database's */
+	struct sample	*sample;	/* NULL: no key is sampled */
 	size_t		 nslots;
 	uint64_t	 serial;	/* unique: scratch space follows it */
 	char		*bytes;		/* every literal's bytes */
@@ -210,31 +218,6 @@ struct pfbuild {
 	size_t		  nkeep;
 };
 
-/* A byte with an ASCII capital letter folded to small (the C tolower). */
-static inline int
-prefilter_fold(unsigned char c)
-{
-	return (c | ((unsigned)(c - 'A') < 26u) << 5);
-}
-
-/* Compare n bytes, ASCII letters folded if caseless. */
-static int
-prefilter_cmp(const char *a, const char *b, size_t n, int caseless)
-{
-	size_t	i;
-	int	x, y;
-
-	if (!caseless)
-		return (memcmp(a, b, n));
-	for (i = 0; i < n; i++) {
-		x = prefilter_fold((unsigned char)a[i]);
-		y = prefilter_fold((unsigned char)b[i]);
-		if (x != y)
-			return (x - y);
-	}
-	return (0);
-}
-
 /* Order two phrases of a list by bytes (folded), then by position. */
 static int
 prefilter_order(const void *a, const void *b, void *arg)
@@ -245,7 +228,7 @@ prefilter_order(const void *a, const void *b, void *arg)
 	size_t			 n = x->len < y->len ? x->len : y->len;
 	int			 c;
 
-	if ((c = prefilter_cmp(x->text, y->text, n, p->caseless)) != 0)
+	if ((c = fold_cmp(x->text, y->text, n, p->caseless)) != 0)
 		return (c);
 	if (x->len != y->len)
 		return (x->len < y->len ? -1 : 1);
@@ -273,7 +256,29 @@ prefilter_add(struct prefilter *pf, struct pfbuild *b, const char *s,
 	pf->ids[pf->nids++].caseless = caseless;
 }
 
-/* A phrase list: sort it, then one literal per distinct key. */
+/*
+ * Add a phrase key for the run of sorted phrases [first, first + count):
+ * to the sampler if every one of them is SAMPLE_KEY bytes or longer and
+ * the key is their first SAMPLE_KEY, else to the database.
+ */
+static void
+prefilter_key(struct prefilter *pf, struct pfbuild *b, struct patterns *p,
+    struct pfid *id)
+{
+	const char	*key = p->src[p->sorted[id->first]].text;
+
+	id->sampled = id->keylen == SAMPLE_KEY;
+	if (!id->sampled)
+		p->pf_dbkeys++;
+	prefilter_add(pf, b, key, id->keylen, p->caseless, id);
+}
+
+/*
+ * A phrase list: sort it, then one key per distinct beginning: the first
+ * SAMPLE_KEY bytes of phrases that long, for the sampler; the first
+ * PREFILTER_KEY (all of a shorter one) of the others, for the database.
+ * The phrases beginning with a key are a run of the sorted list.
+ */
 static void
 prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
     struct patterns *p)
@@ -293,22 +298,23 @@ prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
 		s = &p->src[p->sorted[i]];
 		if (id.count != 0) {
 			k = &p->src[p->sorted[id.first]];
-			if (s->len >= id.keylen && prefilter_cmp(s->text,
+			if (s->len >= id.keylen && fold_cmp(s->text,
 			    k->text, id.keylen, p->caseless) == 0) {
 				id.count++;	/* begins with the key */
 				continue;
 			}
-			prefilter_add(pf, b, k->text, id.keylen, p->caseless,
-			    &id);
+			prefilter_key(pf, b, p, &id);
 		}
-		klen = s->len < PREFILTER_KEY ? s->len : PREFILTER_KEY;
+		if (s->len >= SAMPLE_KEY)
+			klen = SAMPLE_KEY;
+		else
+			klen = s->len < PREFILTER_KEY ? s->len : PREFILTER_KEY;
 		id.first = (uint32_t)i;
 		id.count = 1;
 		id.keylen = (uint32_t)klen;
 	}
 	if (id.count != 0)
-		prefilter_add(pf, b, p->src[p->sorted[id.first]].text,
-		    id.keylen, p->caseless, &id);
+		prefilter_key(pf, b, p, &id);
 	p->pf = pf;
 }
 
@@ -328,7 +334,7 @@ prefilter_covered(const struct reqset *a, const struct reqset *s)
 			if ((!y->caseless && x->caseless) || y->len > x->len)
 				continue;
 			for (k = 0; k + y->len <= x->len && !found; k++)
-				found = prefilter_cmp(x->s + k, y->s, y->len,
+				found = fold_cmp(x->s + k, y->s, y->len,
 				    y->caseless) == 0;
 		}
 		if (!found)
@@ -450,7 +456,7 @@ prefilter_lit_order(const void *a, const void *b, void *arg)
 		return (cx - cy);
 	if (x->len != y->len)
 		return (x->len < y->len ? -1 : 1);
-	return (prefilter_cmp(x->s, y->s, x->len, cx));
+	return (fold_cmp(x->s, y->s, x->len, cx));
 }
 
 /* Hash of the first n bytes of a literal, ASCII folded (as tolower). */
@@ -461,7 +467,7 @@ prefilter_head_hash(const char *s, size_t n)
 	size_t		i;
 
 	for (i = 0; i < n; i++)
-		h = (h << 8 | (uint32_t)prefilter_fold((unsigned char)s[i])) *
+		h = (h << 8 | (uint32_t)fold_byte((unsigned char)s[i])) *
 		    2654435761u;
 	return (h >> (32 - PREFILTER_HEAD_BITS));
 }
@@ -489,7 +495,7 @@ prefilter_heads(struct prefilter *pf)
 
 	pf->heads = xcalloc(1, 1 << (PREFILTER_HEAD_BITS - 3));
 	pf->heads_long = xcalloc(1, 1 << (PREFILTER_HEAD_BITS - 3));
-	for (i = 0; i < pf->nids; i++) {
+	for (i = 0; i < pf->nlits; i++) {
 		if (pf->lits[i].len < PREFILTER_HEAD)
 			continue;
 		h = prefilter_head_hash(pf->lits[i].s, PREFILTER_HEAD);
@@ -501,31 +507,34 @@ prefilter_heads(struct prefilter *pf)
 	}
 }
 
-/* Keep a copy of every literal, sorted, for prefilter_tail. */
+/* Keep a copy of every literal of the database, sorted, for prefilter_tail. */
 static void
 prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
 {
-	size_t	i, off = 0, total = 0;
+	size_t	i, n = 0, off = 0, total = 0;
 	int	ci;
 
 	for (i = 0; i < pf->nids; i++)
-		total += b->lens[i];
+		if (!pf->ids[i].sampled)
+			total += b->lens[i];
 	pf->bytes = xmalloc(total + 1);
 	pf->lits = xreallocarray(NULL, pf->nids, sizeof *pf->lits);
 	for (i = 0; i < pf->nids; i++) {
+		if (pf->ids[i].sampled)
+			continue;
 		memcpy(pf->bytes + off, b->expr[i], b->lens[i]);
-		pf->lits[i].s = pf->bytes + off;
-		pf->lits[i].len = (uint32_t)b->lens[i];
-		pf->lits[i].id = (uint32_t)i;
+		pf->lits[n].s = pf->bytes + off;
+		pf->lits[n].len = (uint32_t)b->lens[i];
+		pf->lits[n++].id = (uint32_t)i;
 		off += b->lens[i];
 		if (b->lens[i] > pf->maxlen)
 			pf->maxlen = b->lens[i];
 	}
-	qsort_r(pf->lits, pf->nids, sizeof *pf->lits, prefilter_lit_order,
-	    b->flags);
-	for (i = 0; i < pf->nids; i++)
+	pf->nlits = n;
+	qsort_r(pf->lits, n, sizeof *pf->lits, prefilter_lit_order, b->flags);
+	for (i = 0; i < n; i++)
 		pf->ids[pf->lits[i].id].lit = (uint32_t)i;
-	for (i = 0; i < pf->nids; i++) {
+	for (i = 0; i < n; i++) {
 		ci = b->flags[pf->lits[i].id] != 0;
 		if (pf->nruns == 0 || pf->runs[pf->nruns - 1].len !=
 		    pf->lits[i].len || pf->runs[pf->nruns - 1].caseless != ci) {
@@ -592,7 +601,7 @@ prefilter_head(unsigned int id, unsigned long long from,
 		if ((k->caseless ? (unsigned char)tolower(last) : last) != k->last)
 			continue;	/* its last byte is not there */
 		l = &c->pf->lits[c->pf->ids[k->id].lit];
-		if (prefilter_cmp(c->p + at, l->s, l->len, k->caseless) == 0 &&
+		if (fold_cmp(c->p + at, l->s, l->len, k->caseless) == 0 &&
 		    c->cb(k->id, 0, to, 0, c->arg) != 0)
 			return (1);
 	}
@@ -623,12 +632,12 @@ prefilter_tail_at(const struct prefilter *pf, const struct pfrun *r,
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (prefilter_cmp(pf->lits[mid].s, p, r->len, r->caseless) < 0)
+		if (fold_cmp(pf->lits[mid].s, p, r->len, r->caseless) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < (size_t)r->first + r->count && prefilter_cmp(
+	for (; lo < (size_t)r->first + r->count && fold_cmp(
 	    pf->lits[lo].s, p, r->len, r->caseless) == 0; lo++)
 		if (prefilter_tail_add(t, c, pf->lits[lo].id, to) != 0)
 			return (1);
@@ -692,17 +701,26 @@ prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
 	return (prefilter_tail_flush(&t, c));
 }
 
+/* The sampler's report of a key: to the scan's callback, as Vectorscan's. */
+static int
+prefilter_sampled(uint32_t id, size_t end, void *arg)
+{
+	const struct pfcall	*c = arg;
+
+	return (c->cb(id, 0, end, 0, c->arg));
+}
+
 /*
- * Scan p[0, len) with the database and its tail exactly: every match
- * goes to cb, in order of their ends as far as Vectorscan keeps it.
- * Returns Vectorscan's result.
+ * Scan p[0, len) with the database and its tail exactly, then with the
+ * sampler: every match goes to cb, in order of their ends within each of
+ * the two.  Returns Vectorscan's result.
  */
 static hs_error_t
 prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
     size_t len, match_event_handler cb, void *arg)
 {
 	struct pfcall	c;
-	hs_error_t	rc;
+	hs_error_t	rc = HS_SUCCESS;
 
 	c.pf = pf;
 	c.p = p;
@@ -710,9 +728,14 @@ prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
 	c.cb = cb;
 	c.arg = arg;
 	c.cut = len > PREFILTER_TAIL ? len - PREFILTER_TAIL : 0;
-	rc = hs_scan(pf->db, p, (unsigned int)len, 0, scratch_hs(sc, pf->db,
-	    pf->serial), prefilter_head, &c);
-	if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, &c))
+	if (pf->db != NULL) {
+		rc = hs_scan(pf->db, p, (unsigned int)len, 0,
+		    scratch_hs(sc, pf->db, pf->serial), prefilter_head, &c);
+		if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, &c))
+			rc = HS_SCAN_TERMINATED;
+	}
+	if (rc == HS_SUCCESS && pf->sample != NULL &&
+	    sample_scan(pf->sample, p, len, prefilter_sampled, &c))
 		rc = HS_SCAN_TERMINATED;
 	return (rc);
 }
@@ -728,7 +751,7 @@ prefilter_nests(struct prefilter *pf, const struct pfbuild *b, size_t j,
 	if ((!cj && pf->ids[i].caseless) || b->lens[j] > b->lens[i])
 		return (0);
 	for (k = 0; k + b->lens[j] <= b->lens[i]; k++) {
-		if (prefilter_cmp(b->expr[i] + k, b->expr[j], b->lens[j],
+		if (fold_cmp(b->expr[i] + k, b->expr[j], b->lens[j],
 		    cj) != 0)
 			continue;
 		pf->kids = xreallocarray(pf->kids, pf->nkids + 1,
@@ -817,6 +840,13 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 	keep = xmalloc(pf->nids);
 	prefilter_nest(pf, b, keep);
 	for (i = 0; i < pf->nids; i++) {	/* the database's literals */
+		if (pf->ids[i].sampled) {
+			if (pf->sample == NULL)
+				pf->sample = sample_new();
+			sample_add(pf->sample, b->expr[i], pf->ids[i].caseless,
+			    (uint32_t)i);
+			continue;
+		}
 		if (!keep[i])
 			continue;
 		b->expr[n] = b->expr[i];
@@ -825,7 +855,10 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 		b->idv[n++] = b->idv[i];
 	}
 	free(keep);
-	if (hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
+	if (pf->sample != NULL)
+		sample_build(pf->sample);
+	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+	if (n != 0 && hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
 	    (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &err) != HS_SUCCESS) {
 		config_error(ctx, cfg->rules[0].file, cfg->rules[0].line,
 		    "Vectorscan cannot compile the rules' %zu literals: %s",
@@ -833,7 +866,6 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 		hs_free_compile_error(err);
 		return (-1);
 	}
-	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 	return (0);
 }
 
@@ -881,6 +913,7 @@ prefilter_free(struct prefilter *pf)
 	if (pf == NULL)
 		return;
 	hs_free_database(pf->db);
+	sample_free(pf->sample);
 	free(pf->ids);
 	free(pf->bytes);
 	free(pf->lits);
@@ -1064,14 +1097,21 @@ phrases_hit(unsigned int id, unsigned long long from, unsigned long long to,
 		i = ph->p->sorted[j];
 		src = &ph->p->src[i];
 		if (src->len <= rest) {
-			if (prefilter_cmp(ph->s + ks, src->text, src->len,
+			if (fold_cmp(ph->s + ks, src->text, src->len,
 			    ph->p->caseless) == 0)
 				phrases_offer(ph, ks, i, 0);
-		} else if (ph->partial && prefilter_cmp(ph->s + ks, src->text,
+		} else if (ph->partial && fold_cmp(ph->s + ks, src->text,
 		    rest, ph->p->caseless) == 0)
 			phrases_offer(ph, ks, i, 1);
 	}
 	return (0);
+}
+
+/* The sampler's report of a key, for a phrase search. */
+static int
+phrases_sampled(uint32_t id, size_t end, void *arg)
+{
+	return (phrases_hit(id, 0, end, 0, arg));
 }
 
 /*
@@ -1089,9 +1129,9 @@ phrases_tail(struct phsearch *ph, size_t ks)
 	while (lo < hi) {	/* the first phrase not below the tail */
 		mid = lo + (hi - lo) / 2;
 		src = &p->src[p->sorted[mid]];
-		if (prefilter_cmp(src->text, ph->s + ks, src->len < n ?
+		if (fold_cmp(src->text, ph->s + ks, src->len < n ?
 		    src->len : n, p->caseless) < 0 || (src->len < n &&
-		    prefilter_cmp(src->text, ph->s + ks, src->len,
+		    fold_cmp(src->text, ph->s + ks, src->len,
 		    p->caseless) == 0))
 			lo = mid + 1;
 		else
@@ -1099,7 +1139,7 @@ phrases_tail(struct phsearch *ph, size_t ks)
 	}
 	for (j = lo; j < p->n; j++) {
 		src = &p->src[p->sorted[j]];
-		if (src->len < n || prefilter_cmp(src->text, ph->s + ks, n,
+		if (src->len < n || fold_cmp(src->text, ph->s + ks, n,
 		    p->caseless) != 0)
 			break;
 		if (src->len > n)
@@ -1115,12 +1155,15 @@ phrases_window(struct phsearch *ph, struct scratch *sc, size_t end)
 	size_t			 ks;
 
 	ph->partial = ph->partial && end == ph->len;
-	if (end > ph->base)
+	if (end > ph->base && ph->p->pf_dbkeys != 0)
 		(void)prefilter_scan(pf, sc, ph->s + ph->base, end - ph->base,
 		    phrases_hit, ph);
+	else if (end > ph->base)	/* all its keys are the sampler's */
+		(void)sample_scan(pf->sample, ph->s + ph->base, end - ph->base,
+		    phrases_sampled, ph);
 	if (!ph->partial)
 		return;
-	ks = ph->len > PREFILTER_KEY ? ph->len - PREFILTER_KEY + 1 : 0;
+	ks = ph->len > PREFILTER_KEY_MAX ? ph->len - PREFILTER_KEY_MAX + 1 : 0;
 	for (ks = ks > ph->base ? ks : ph->base; ks < ph->len; ks++)
 		if (!ph->found || ks <= ph->best_s)
 			phrases_tail(ph, ks);
@@ -1150,7 +1193,7 @@ phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
 		ph.base = start;
 		ph.partial = (opts & PCRE2_PARTIAL_HARD) != 0;
 		phrases_window(&ph, sc, end);
-		if (end == len || (ph.found && ph.best_s + PREFILTER_KEY <=
+		if (end == len || (ph.found && ph.best_s + PREFILTER_KEY_MAX <=
 		    end))
 			break;
 		w = w < SIZE_MAX / 4 ? w * 2 : SIZE_MAX / 2;

@@ -79,7 +79,10 @@ fuzz_pattern(struct fuzz_in *in, FILE *f)
 	fputc('\n', f);
 }
 
-/* Write a phrases file of a few phrases built from tokens; its path. */
+/*
+ * Write a phrases file of a few phrases built from tokens, short ones for
+ * Vectorscan and long ones for the sampler; its path.
+ */
 static char *
 fuzz_phrases(struct fuzz_in *in)
 {
@@ -92,7 +95,8 @@ fuzz_phrases(struct fuzz_in *in)
 	    (f = fdopen(fd, "w")) == NULL)
 		abort();
 	for (i = 0; i < n; i++) {
-		k = 1 + fuzz_byte(in) % 3;
+		/* Up to 8 tokens: phrases of 12 bytes or more are sampled. */
+		k = 1 + fuzz_byte(in) % 8;
 		for (j = 0; j < k; j++) {
 			t = fuzz_byte(in) % NTOKENS;
 			if (strchr(fuzz_tokens[t], '\n') == NULL &&

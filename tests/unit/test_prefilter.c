@@ -233,6 +233,23 @@ test_phrases(void **state)
 	unlink(pf);
 	free(pf);
 	free(conf);
+	conf = NULL;
+	/* Phrases of 12 bytes or more go to the sampler, beside short ones. */
+	pf = helper_tmpfile("abcdefghijkl\nabcdefghijklmn\nabcdef\n"
+	    "哒哒哒哒君\nxyzxyzxyzxyzxyz\nxyz\n", 71);
+	assert_true(asprintf(&conf, "[engine]\nmax_line = 64\n"
+	    "[filter:p]\ntype = replace\nreplacement = <>\n"
+	    "phrases_file = %s\n[filter:q]\ntype = drop-line\n"
+	    "caseless = yes\nphrases_file = %s\n", pf, pf) > 0);
+	AGREE(conf, "0abcdefghijklmnx\nABCDEFGHIJKLmn\nabcdefghijk\n"
+	    "哒哒哒哒哒君\nxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyz\n"
+	    "..................................abcdefghijklmn\nXYZXYZXYZXYZ"
+	    "XYZ\n012345678901234567890123456789012345678901234567890123456789"
+	    "abcdefghijklmn\n0123456789012345678901234567890123456789012345"
+	    "67890123456abcdefghijk");
+	unlink(pf);
+	free(pf);
+	free(conf);
 }
 
 int

@@ -1,0 +1,335 @@
+/*
+ * The sampled-gram first stage for long literals (see sample.h).  With
+ * 100,000 keys of CJK text a literal automaton looks at every byte and
+ * finds a possible key nearly everywhere; here a scan hashes one gram per
+ * SAMPLE_STEP bytes and tests it in a bitmap of 32 bits a gram (4 MiB
+ * for 100,000 keys: larger than L2, yet one in 32 grams, not one in 16,
+ * costs the second look, and that paid on this corpus).  Where the bit
+ * is set, a byte map indexed by more bits of the hash tells at which of
+ * the SAMPLE_STEP offsets a key may hold the gram; only those places are
+ * looked up in the key table.  The text is folded only if a key is
+ * caseless: folding costs a third of the scan.
+ *
+ * Words are read with memcpy, so any alignment will do; the mask that
+ * keeps a word's first SAMPLE_GRAM bytes follows the byte order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+#include "sample.h"
+#include "xmalloc.h"
+
+#define SAMPLE_BITS_PER_GRAM	32
+#define SAMPLE_BATCH		8	/* grams looked up together */
+#define SAMPLE_BITS_MIN_LOG	12
+#define SAMPLE_BITS_MAX_LOG	28	/* a 32 MiB bitmap at most */
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SAMPLE_GRAM_MASK	0x0000ffffffffffffull
+#else
+#define SAMPLE_GRAM_MASK	0xffffffffffff0000ull
+#endif
+
+struct sample_key {
+	const char	*s;
+	uint32_t	 id;
+	int		 caseless;
+};
+
+struct sample {
+	struct sample_key *keys;
+	size_t		 nkeys;
+	size_t		 cap;
+	uint64_t	*bits;		/* grams' hashes */
+	unsigned	 bits_log;
+	uint8_t		*offs;		/* by more of the hash: their offsets */
+	unsigned	 offs_log;
+	uint32_t	*slot;		/* key table: key index + 1, 0 empty */
+	uint32_t	*tag;		/* low bits of the key's hash */
+	unsigned	 table_log;
+	int		 fold;		/* a key is caseless: hash folded */
+};
+
+/* Eight bytes at p as a word. */
+static inline uint64_t
+sample_load8(const char *p)
+{
+	uint64_t	w;
+
+	memcpy(&w, p, sizeof w);
+	return (w);
+}
+
+/* The gram at p (SAMPLE_GRAM bytes; n readable from p) as a word. */
+static inline uint64_t
+sample_gram_at(const char *p, size_t n)
+{
+	char	b[8] = { 0 };
+
+	if (n >= sizeof b)
+		return (sample_load8(p) & SAMPLE_GRAM_MASK);
+	memcpy(b, p, SAMPLE_GRAM);
+	return (sample_load8(b) & SAMPLE_GRAM_MASK);
+}
+
+/* A word of text, folded if any key is caseless (fold is constant). */
+static inline uint64_t
+sample_word(uint64_t w, int fold)
+{
+	return (fold ? fold_word(w) : w);
+}
+
+/* The hash of the gram word g: bitmap bit in the top bits_log bits. */
+static inline uint64_t
+sample_gram_hash(uint64_t g, int fold)
+{
+	return (sample_word(g, fold) * 0x9e3779b97f4a7c15ull);
+}
+
+/* Is the bit of gram hash h set in the bitmap? */
+static inline int
+sample_bit(const struct sample *sm, uint64_t h)
+{
+	h >>= 64 - sm->bits_log;
+	return ((sm->bits[h >> 6] >> (h & 63)) & 1);
+}
+
+/* The entry of gram hash h in the offsets map. */
+static inline size_t
+sample_off(const struct sample *sm, uint64_t h)
+{
+	return ((size_t)((h << sm->bits_log) >> (64 - sm->offs_log)));
+}
+
+/* The hash of the SAMPLE_KEY bytes at p (folded as sample_word). */
+static inline uint64_t
+sample_key_hash(const char *p, int fold)
+{
+	uint64_t	a = sample_word(sample_load8(p), fold);
+	uint64_t	b = sample_word(sample_load8(p + SAMPLE_KEY - 8), fold);
+	uint64_t	h;
+
+	h = a * 0xc2b2ae3d27d4eb4full ^ (b + 0x165667b19e3779f9ull) *
+	    0x9e3779b97f4a7c15ull;
+	return (h ^ (h >> 31));
+}
+
+/* A sampler with no key yet. */
+struct sample *
+sample_new(void)
+{
+	return (xcalloc(1, sizeof(struct sample)));
+}
+
+/*
+ * Add a key: the SAMPLE_KEY bytes at s, which must outlive the sampler,
+ * reported with id.
+ */
+void
+sample_add(struct sample *sm, const char *s, int caseless, uint32_t id)
+{
+	if (sm->nkeys == sm->cap) {
+		sm->cap = sm->cap != 0 ? sm->cap * 2 : 64;
+		sm->keys = xreallocarray(sm->keys, sm->cap, sizeof *sm->keys);
+	}
+	sm->keys[sm->nkeys].s = s;
+	sm->keys[sm->nkeys].id = id;
+	sm->keys[sm->nkeys++].caseless = caseless;
+}
+
+/* Put key k's grams in the bitmap and the key in the table. */
+static void
+sample_index(struct sample *sm, size_t k)
+{
+	const char	*s = sm->keys[k].s;
+	uint64_t	 h, b, mask = ((uint64_t)1 << sm->table_log) - 1;
+	size_t		 j;
+
+	for (j = 0; j < SAMPLE_STEP; j++) {
+		h = sample_gram_hash(sample_gram_at(s + j, SAMPLE_KEY - j),
+		    sm->fold);
+		b = h >> (64 - sm->bits_log);
+		sm->bits[b >> 6] |= (uint64_t)1 << (b & 63);
+		sm->offs[sample_off(sm, h)] |= (uint8_t)(1 << j);
+	}
+	h = sample_key_hash(s, sm->fold);
+	for (j = h >> (64 - sm->table_log); sm->slot[j] != 0;
+	    j = (j + 1) & mask)
+		;
+	sm->slot[j] = (uint32_t)k + 1;
+	sm->tag[j] = (uint32_t)h;
+}
+
+/*
+ * Size the bitmap (SAMPLE_BITS_PER_GRAM bits a gram), the offsets map (a
+ * sixteenth of its entries) and the table (twice the keys) to the keys
+ * added, and fill them.
+ */
+void
+sample_build(struct sample *sm)
+{
+	size_t	k, want;
+
+	for (k = 0; k < sm->nkeys; k++)
+		sm->fold |= sm->keys[k].caseless;
+	sm->bits_log = SAMPLE_BITS_MIN_LOG;
+	want = sm->nkeys * SAMPLE_STEP * SAMPLE_BITS_PER_GRAM;
+	while (sm->bits_log < SAMPLE_BITS_MAX_LOG &&
+	    ((size_t)1 << sm->bits_log) < want)
+		sm->bits_log++;
+	sm->offs_log = sm->bits_log - 4;
+	sm->table_log = 4;
+	while (((size_t)1 << sm->table_log) < 2 * sm->nkeys)
+		sm->table_log++;
+	sm->bits = xcalloc((size_t)1 << (sm->bits_log - 6), sizeof *sm->bits);
+	sm->offs = xcalloc((size_t)1 << sm->offs_log, 1);
+	sm->slot = xcalloc((size_t)1 << sm->table_log, sizeof *sm->slot);
+	sm->tag = xcalloc((size_t)1 << sm->table_log, sizeof *sm->tag);
+	for (k = 0; k < sm->nkeys; k++)
+		sample_index(sm, k);
+}
+
+/* Number of keys. */
+size_t
+sample_count(const struct sample *sm)
+{
+	return (sm != NULL ? sm->nkeys : 0);
+}
+
+/* Report every key that begins at p (SAMPLE_KEY bytes there); 1: stop. */
+static int
+sample_check(const struct sample *sm, const char *p, size_t at,
+    sample_found cb, void *arg)
+{
+	const struct sample_key	*k;
+	uint64_t		 h = sample_key_hash(p + at, sm->fold);
+	uint64_t		 mask = ((uint64_t)1 << sm->table_log) - 1;
+	size_t			 j;
+
+	for (j = h >> (64 - sm->table_log); sm->slot[j] != 0;
+	    j = (j + 1) & mask) {
+		if (sm->tag[j] != (uint32_t)h)
+			continue;
+		k = &sm->keys[sm->slot[j] - 1];
+		if (fold_cmp(p + at, k->s, SAMPLE_KEY, k->caseless) == 0 &&
+		    cb(k->id, at + SAMPLE_KEY, arg) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The gram at i, of hash h, has its bit set: check the places a key
+ * holding it could begin (those its offsets allow), in order; 1: stop.
+ */
+static int
+sample_hit(const struct sample *sm, const char *p, size_t len, size_t i,
+    uint64_t h, sample_found cb, void *arg)
+{
+	unsigned	offs = sm->offs[sample_off(sm, h)];
+	size_t		j = SAMPLE_STEP;
+
+	while (offs != 0 && j-- > 0) {
+		if ((offs & (1u << j)) == 0 || j > i ||
+		    i - j + SAMPLE_KEY > len)
+			continue;
+		if (sample_check(sm, p, i - j, cb, arg) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Look up SAMPLE_BATCH grams from i, SAMPLE_STEP apart (8 bytes readable
+ * at each): the loads overlap.  Returns a bit per gram whose bit is set.
+ */
+static inline unsigned
+sample_batch(const struct sample *sm, const char *p, size_t i, int fold)
+{
+	unsigned	m = 0, k;
+
+	for (k = 0; k < SAMPLE_BATCH; k++)
+		m |= (unsigned)sample_bit(sm, sample_gram_hash(sample_load8(
+		    p + i + k * SAMPLE_STEP) & SAMPLE_GRAM_MASK, fold)) << k;
+	return (m);
+}
+
+/* Check the grams of a batch whose bits are set; 1: stop. */
+static int
+sample_batch_hits(const struct sample *sm, const char *p, size_t len,
+    size_t i, unsigned m, sample_found cb, void *arg)
+{
+	size_t		at;
+	unsigned	k;
+
+	for (k = 0; m != 0; k++, m >>= 1) {
+		at = i + k * SAMPLE_STEP;
+		if ((m & 1) != 0 && sample_hit(sm, p, len, at,
+		    sample_gram_hash(sample_load8(p + at) & SAMPLE_GRAM_MASK,
+		    sm->fold), cb, arg) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The whole batches of a scan (fold constant, so that each case has a
+ * loop of its own); returns where they end, or SIZE_MAX if cb stopped.
+ */
+static inline size_t
+sample_batches(const struct sample *sm, const char *p, size_t len,
+    sample_found cb, void *arg, int fold)
+{
+	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;
+	unsigned	m;
+	size_t		i;
+
+	for (i = 0; i + span + 8 <= len; i += span)
+		if ((m = sample_batch(sm, p, i, fold)) != 0 &&
+		    sample_batch_hits(sm, p, len, i, m, cb, arg) != 0)
+			return (SIZE_MAX);
+	return (i);
+}
+
+/*
+ * Report every key in p[0, len), in order of their ends, to cb; returns
+ * 1 if cb stopped the scan.
+ */
+int
+sample_scan(const struct sample *sm, const char *p, size_t len,
+    sample_found cb, void *arg)
+{
+	uint64_t	h;
+	size_t		i;
+
+	if (sm->nkeys == 0 || len < SAMPLE_KEY)
+		return (0);
+	if (sm->fold)
+		i = sample_batches(sm, p, len, cb, arg, 1);
+	else
+		i = sample_batches(sm, p, len, cb, arg, 0);
+	if (i == SIZE_MAX)
+		return (1);
+	for (; i + SAMPLE_GRAM <= len; i += SAMPLE_STEP) {
+		h = sample_gram_hash(sample_gram_at(p + i, len - i), sm->fold);
+		if (sample_bit(sm, h) &&
+		    sample_hit(sm, p, len, i, h, cb, arg) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Free a sampler (not the keys' bytes). */
+void
+sample_free(struct sample *sm)
+{
+	if (sm == NULL)
+		return;
+	free(sm->keys);
+	free(sm->bits);
+	free(sm->offs);
+	free(sm->slot);
+	free(sm->tag);
+	free(sm);
+}

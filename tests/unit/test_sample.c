@@ -1,0 +1,179 @@
+/*
+ * Unit tests for the sampled-gram first stage (sample.c): on random keys
+ * and texts over a small alphabet (so keys overlap, repeat and nearly
+ * match everywhere), with case variants, NUL and invalid bytes, a scan
+ * reports exactly what a naive search of every position finds, in order
+ * of the ends, at every text length and offset; and a callback can stop
+ * it.
+ */
+#include "helpers.h"
+
+#include "fold.h"
+#include "sample.h"
+
+#define T_KEYS_MAX	64
+#define T_TEXT_MAX	300
+
+/* What a scan reported. */
+struct t_found {
+	uint32_t	id[4096];
+	size_t		end[4096];
+	size_t		n;
+	size_t		stop_at;	/* stop after this many (0: never) */
+};
+
+static const char t_alphabet[] = { 'a', 'b', 'A', '\0', '\xff', '\xe5' };
+
+/* A small deterministic generator (xorshift). */
+static uint32_t
+t_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return ((uint32_t)(*s >> 16));
+}
+
+/* Fill n bytes from the alphabet, mostly its first two letters. */
+static void
+t_fill(uint64_t *s, char *p, size_t n)
+{
+	size_t	i;
+	uint32_t r;
+
+	for (i = 0; i < n; i++) {
+		r = t_rand(s) % 16;
+		p[i] = r < 12 ? t_alphabet[r % 2] : t_alphabet[r % 6];
+	}
+}
+
+/* The callback: note the key and where it ends. */
+static int
+t_record(uint32_t id, size_t end, void *arg)
+{
+	struct t_found	*f = arg;
+
+	assert_true(f->n < sizeof f->id / sizeof f->id[0]);
+	f->id[f->n] = id;
+	f->end[f->n++] = end;
+	return (f->stop_at != 0 && f->n == f->stop_at);
+}
+
+/* Is (id, end) among the first n reports? */
+static int
+t_reported(const struct t_found *f, uint32_t id, size_t end)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->id[i] == id && f->end[i] == end)
+			return (1);
+	return (0);
+}
+
+/* Check one scan of text against the naive search of keys. */
+static void
+t_check(const struct sample *sm, char keys[][SAMPLE_KEY], const int *ci,
+    size_t nkeys, const char *text, size_t len)
+{
+	struct t_found	f;
+	size_t		t, k, want = 0;
+
+	memset(&f, 0, sizeof f);
+	assert_int_equal(sample_scan(sm, text, len, t_record, &f), 0);
+	for (k = 1; k < f.n; k++)
+		assert_true(f.end[k - 1] <= f.end[k]);
+	for (t = 0; t + SAMPLE_KEY <= len; t++)
+		for (k = 0; k < nkeys; k++) {
+			if (fold_cmp(text + t, keys[k], SAMPLE_KEY, ci[k]) != 0)
+				continue;
+			want++;
+			assert_true(t_reported(&f, (uint32_t)k,
+			    t + SAMPLE_KEY));
+		}
+	assert_int_equal(f.n, want);
+}
+
+/* Random key sets against random texts, every length and offset. */
+static void
+test_naive(void **state)
+{
+	static char	keys[T_KEYS_MAX][SAMPLE_KEY];
+	char		text[T_TEXT_MAX + 8];
+	int		ci[T_KEYS_MAX];
+	uint64_t	seed = 0x5eed;
+	size_t		round, nkeys, k, len, off, at;
+	struct sample	*sm;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		sm = sample_new();
+		nkeys = 1 + t_rand(&seed) % T_KEYS_MAX;
+		for (k = 0; k < nkeys; k++) {
+			t_fill(&seed, keys[k], SAMPLE_KEY);
+			ci[k] = t_rand(&seed) % 3 == 0;
+			sample_add(sm, keys[k], ci[k], (uint32_t)k);
+		}
+		sample_build(sm);
+		len = t_rand(&seed) % T_TEXT_MAX;
+		off = t_rand(&seed) % 8;
+		t_fill(&seed, text + off, len);
+		/* Plant a few keys (their case flipped now and then). */
+		for (k = 0; len >= SAMPLE_KEY && k < 4; k++) {
+			at = t_rand(&seed) % (len - SAMPLE_KEY + 1);
+			memcpy(text + off + at, keys[t_rand(&seed) % nkeys],
+			    SAMPLE_KEY);
+			if (t_rand(&seed) % 2 && text[off + at] == 'a')
+				text[off + at] = 'A';
+		}
+		for (k = 0; k <= len; k += 1 + k / 16)
+			t_check(sm, keys, ci, nkeys, text + off, k);
+		t_check(sm, keys, ci, nkeys, text + off, len);
+		sample_free(sm);
+	}
+}
+
+/* Every key at the very start and the very end; a callback stops it. */
+static void
+test_edges_and_stop(void **state)
+{
+	static char	keys[2][SAMPLE_KEY];
+	char		text[64];
+	int		ci[2] = { 0, 1 };
+	struct sample	*sm = sample_new();
+	struct t_found	f;
+	size_t		len;
+
+	(void)state;
+	memcpy(keys[0], "0123456789ab", SAMPLE_KEY);
+	memcpy(keys[1], "hello, world", SAMPLE_KEY);
+	sample_add(sm, keys[0], ci[0], 0);
+	sample_add(sm, keys[1], ci[1], 1);
+	sample_build(sm);
+	assert_int_equal(sample_count(sm), 2);
+	for (len = SAMPLE_KEY; len < sizeof text; len++) {
+		memset(text, '.', sizeof text);
+		memcpy(text, keys[0], SAMPLE_KEY);
+		memcpy(text + len - SAMPLE_KEY, "HELLO, WORLD", SAMPLE_KEY);
+		if (len >= 2 * SAMPLE_KEY)
+			t_check(sm, keys, ci, 2, text, len);
+	}
+	memcpy(text, "0123456789ab0123456789ab", 24);
+	memset(&f, 0, sizeof f);
+	f.stop_at = 1;
+	assert_int_equal(sample_scan(sm, text, 24, t_record, &f), 1);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.end[0], SAMPLE_KEY);
+	sample_free(sm);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_naive),
+		cmocka_unit_test(test_edges_and_stop),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
