@@ -52,6 +52,7 @@ struct engine {
 	const char		*run;		/* kept lines of it, not yet */
 	size_t			 runlen;	/* written: one write for all */
 	int			 quiet;		/* every stage can say if idle */
+	int			 quiet_blank;	/* and quiet lines are not blank */
 };
 
 /*
@@ -75,6 +76,8 @@ engine_skips(struct engine *e)
 		if (r->type->idle == NULL ||
 		    (r->type->skip_unmatched && e->skip[i] == 0))
 			e->quiet = 0;
+		if (r->type->idle_sees_blank)
+			e->quiet_blank = 1;
 	}
 }
 
@@ -456,31 +459,35 @@ engine_quiet_stats(struct engine *e, size_t n)
 
 /*
  * The quiet lines at p: whole lines of the scanned chunk with no
- * prefilter hit, not blank, with their ending no longer than max_line
- * (one write each at most), while every stage
- * is idle; they pass every stage unchanged, so they go straight out, with
- * no stage called.  Returns the bytes they take.
+ * prefilter hit, not blank if a stage acts on blank lines, with their
+ * ending no longer than max_line (one write each at most), while every
+ * stage is idle; they pass every stage unchanged, so they go straight
+ * out, with no stage called.  Returns the bytes they take; *nlp gets the
+ * newline of the line after them (NULL: none in p[0, len), the rest is
+ * unfinished), so that it is not looked for twice.  Whether every stage
+ * is idle is asked only once the first line is known to be quiet.
  */
 static size_t
-engine_quiet(struct engine *e, const char *p, size_t len)
+engine_quiet(struct engine *e, const char *p, size_t len, const char **nlp)
 {
 	const char	*nl, *line = p;
 	uint64_t	 next;
 	size_t		 seg;
 
-	if (!engine_idle(e))
-		return (0);
 	next = pfscan_next_hit(e->pf, p);
 	while ((nl = memchr(line, '\n', len - (size_t)(line - p))) != NULL) {
 		seg = (size_t)(nl - line);
 		if (seg + 1 > e->max_line || !pfscan_quiet(e->pf, nl, next) ||
-		    line_is_blank(line, seg))
+		    (e->quiet_blank && line_is_blank(line, seg)))
+			break;
+		if (line == p && !engine_idle(e))
 			break;
 		e->lineno++;
 		e->bytes_out += seg + 1;
 		engine_run_add(e, line, seg + 1);
 		line = nl + 1;
 	}
+	*nlp = nl;
 	engine_quiet_stats(e, (size_t)(line - p));
 	return ((size_t)(line - p));
 }
@@ -493,12 +500,14 @@ engine_lines(struct engine *e, const char *p, size_t len)
 	size_t		 seg;
 
 	while (len > 0) {
-		if (e->pf != NULL && (seg = engine_quiet(e, p, len)) != 0) {
+		if (e->pf != NULL) {
+			seg = engine_quiet(e, p, len, &nl);
 			p += seg;
-			len -= seg;
-			continue;
-		}
-		if ((nl = memchr(p, '\n', len)) == NULL) {
+			if ((len -= seg) == 0)
+				return;
+		} else
+			nl = memchr(p, '\n', len);
+		if (nl == NULL) {
 			engine_buffer(e, p, len);
 			return;
 		}

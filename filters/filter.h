@@ -88,6 +88,12 @@ struct filter_type {
 	 * never known, every line must be handed to the stage.
 	 */
 	int		 (*idle)(const struct stage *);
+	/*
+	 * Even idle, the stage acts on blank lines (blank): quiet lines must
+	 * not be blank.  Other types pass a blank line with no hit unchanged
+	 * while idle, as they pass a content line.
+	 */
+	int		 idle_sees_blank;
 };
 
 /*
@@ -123,6 +129,7 @@ void				 stage_drop(struct stage *, const struct line *);
 void				 stage_changed(struct stage *, const struct line *,
 				    const char *, size_t);
 int				 line_is_blank(const char *, size_t);
+const char			*line_maybe_blank(const char *, const char *);
 size_t				 line_cut(const char *, size_t);
 int				 filter_parse_bool(const char *, int *);
 int				 filter_parse_size(const char *, uint64_t *);

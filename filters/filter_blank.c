@@ -181,4 +181,5 @@ const struct filter_type filter_blank = {
 	.line = blank_line,
 	.finish = blank_finish,
 	.idle = blank_idle,
+	.idle_sees_blank = 1,
 };

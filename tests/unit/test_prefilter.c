@@ -212,6 +212,12 @@ test_agree(void **state)
 	AGREE("[filter:b]\ntype = drop-block\nbegin = ^BEGIN\nend = ^END$\n"
 	    "[filter:blank]\ntype = blank\n",
 	    "\n\nBEGIN\nx\n\nEND\ny\nBEGIN\nEND \nBEGIN\nEND\n\n");
+	/* With no blank rule, blank lines are quiet lines too. */
+	AGREE("[filter:r]\ntype = replace\npattern = x\nreplacement =\n"
+	    "drop_emptied = yes\n[filter:b]\ntype = drop-block\n"
+	    "begin = ^BEGIN\nend = ^END$\n",
+	    "\n\n \t\r\n\xe3\x80\x80\nx\n x \n\nBEGIN\n\nEND\n\n\xc2\xa0\n"
+	    "y\n\r\n");
 }
 
 /* Phrase lists: leftmost, then first listed, as PCRE2's alternation. */
