@@ -129,7 +129,6 @@ void				 stage_drop(struct stage *, const struct line *);
 void				 stage_changed(struct stage *, const struct line *,
 				    const char *, size_t);
 int				 line_is_blank(const char *, size_t);
-const char			*line_maybe_blank(const char *, const char *);
 size_t				 line_cut(const char *, size_t);
 int				 filter_parse_bool(const char *, int *);
 int				 filter_parse_size(const char *, uint64_t *);

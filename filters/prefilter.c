@@ -1075,6 +1075,19 @@ phrases_offer(struct phsearch *ph, size_t ks, uint32_t i, int partial)
 	ph->best_partial = partial;
 }
 
+/*
+ * May the subject's last n bytes, equal to the first n of phrase src, be
+ * a partial match of it?  Not if they end inside a character (the
+ * phrase's next byte continues one): PCRE2's JIT, with
+ * PCRE2_MATCH_INVALID_UTF, finds no partial match at a character the
+ * subject's end cuts short, as the alternation of the phrases would not.
+ */
+static int
+phrases_partial_ok(const struct pattern_src *src, size_t n)
+{
+	return (((unsigned char)src->text[n] & 0xc0) != 0x80);
+}
+
 /* Vectorscan's callback for a phrase search: check the key's phrases. */
 static int
 phrases_hit(unsigned int id, unsigned long long from, unsigned long long to,
@@ -1100,8 +1113,8 @@ phrases_hit(unsigned int id, unsigned long long from, unsigned long long to,
 			if (fold_cmp(ph->s + ks, src->text, src->len,
 			    ph->p->caseless) == 0)
 				phrases_offer(ph, ks, i, 0);
-		} else if (ph->partial && fold_cmp(ph->s + ks, src->text,
-		    rest, ph->p->caseless) == 0)
+		} else if (ph->partial && phrases_partial_ok(src, rest) &&
+		    fold_cmp(ph->s + ks, src->text, rest, ph->p->caseless) == 0)
 			phrases_offer(ph, ks, i, 1);
 	}
 	return (0);
@@ -1142,7 +1155,7 @@ phrases_tail(struct phsearch *ph, size_t ks)
 		if (src->len < n || fold_cmp(src->text, ph->s + ks, n,
 		    p->caseless) != 0)
 			break;
-		if (src->len > n)
+		if (src->len > n && phrases_partial_ok(src, n))
 			phrases_offer(ph, ks, p->sorted[j], 1);
 	}
 }

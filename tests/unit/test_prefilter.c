@@ -224,7 +224,7 @@ test_agree(void **state)
 static void
 test_phrases(void **state)
 {
-	char	*pf, *conf = NULL;
+	char	*pf, *pb, *pe, *conf = NULL;
 
 	(void)state;
 	pf = helper_tmpfile("ab\nabc\nbc\n哒哒\nK\n", 19);
@@ -255,6 +255,28 @@ test_phrases(void **state)
 	    "67890123456abcdefghijk");
 	unlink(pf);
 	free(pf);
+	free(conf);
+	conf = NULL;
+	/*
+	 * A piece that ends inside a character (here a lone lead byte at the
+	 * cut) is no partial match of a phrase that continues it, as with
+	 * PCRE2's JIT: the line stays in pieces, and drop-block passes it.
+	 */
+	pf = helper_tmpfile("b\n\xc3\xa9\n", 5);
+	pb = helper_tmpfile("k\n", 2);
+	pe = helper_tmpfile("A\n", 2);
+	assert_true(asprintf(&conf, "[engine]\nmax_line = 64\n"
+	    "[filter:p]\ntype = replace\nphrases_file = %s\n"
+	    "[filter:q]\ntype = drop-block\nbegin_phrases_file = %s\n"
+	    "end_phrases_file = %s\n", pf, pb, pe) > 0);
+	AGREE(conf, "k\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "bbbbbbb\xc3" "bbbbbbbbbA\n");
+	unlink(pf);
+	unlink(pb);
+	unlink(pe);
+	free(pf);
+	free(pb);
+	free(pe);
 	free(conf);
 }
 
