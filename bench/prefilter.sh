@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The prefilter's figures (issue 15), every one measured in this run,
-# medians of RUNS runs, each beside its reference.  Times are CPU time
-# (user + system, from getrusage: steadier than wall time on a machine
-# shared with other work); wall-clock figures follow in parentheses.
+# each beside its reference: the one-shot runs in RUNS interleaved rounds
+# (bench/rounds.py), medians, and each ratio the median of the rounds'
+# ratios.  Times are CPU time (user + system, from getrusage: steadier
+# than wall time on a machine shared with other work); wall-clock figures
+# follow in parentheses.
 #
 #  - default rules, one-shot, on ~100 MB of the dev corpus joined, against
 #    a memchr+memcpy line copier (bench/linecopy) and against REF, the
@@ -11,8 +13,9 @@
 #    with VECTORSCAN=no, if it exists);
 #  - the same rules plus one rule of 100,000 CJK phrases (4-11
 #    characters, none in the corpus): -t time and peak RSS, one-shot
-#    throughput (from the runs on the input and on it five times, so
-#    without the set-up) against the default rules' own;
+#    throughput (whole runs, the set-up of about 0.05 s included, as the
+#    default rules' own) against the default rules', and the cleaning
+#    alone (the slope between runs on the input and on it five times);
 #  - with that rule, a stream's set-up (engine_new + engine_free with the
 #    worker's scratch space), a one-line document, and a worker's first
 #    document (its scratch space made), from BUILD_DIR/rulecost.
@@ -76,53 +79,60 @@ open(wall, "w").write("%f\n" % statistics.median(walls))
 print("%f" % statistics.median(cpu))
 ' "$RUNS" "${IN:-$W/big.in}" "$W/wall" "$@"
 }
-# The same, after checking the output once (want: the expected file, or -).
-time_cmd() {
+# Check a command's output on big.in once (want: the expected file).
+check() {
 	want=$1; shift
-	if [ "$want" != - ]; then
-		"$@" < "$W/big.in" | cmp -s - "$want" || { echo "WRONG OUTPUT: $*" >&2; exit 1; }
-	fi
-	cpu_runs "$@"
+	"$@" < "$W/big.in" | cmp -s - "$want" || { echo "WRONG OUTPUT: $*" >&2; exit 1; }
+}
+# A command for bench/rounds.py, on big.in: $W/NAME.args.
+argsfile() {
+	name=$1; shift
+	printf '%s\n' "$W/big.in" "$@" > "$W/$name.args"
 }
 mbs() { python3 -c "print('%.0f' % ($SIZE / 1e6 / $1))"; }
-div() { python3 -c "print('%.2f' % ($1 / $2))"; }
+fmt() { python3 -c "print('%.2f' % $1)"; }
 both() { echo "$(mbs "$1") ($(mbs "$2"))"; }
 
-echo "scrubd prefilter benchmark: $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg), input $((SIZE / 1000000)) MB, medians of $RUNS"
-t_copy=$(time_cmd - "$B/bench/linecopy"); w_copy=$(cat "$W/wall")
-t_def=$(time_cmd "$W/big.exp" "$B/scrubd" -c "$W/default.conf" -F)
-w_def=$(cat "$W/wall")
-t_ref=
+echo "scrubd prefilter benchmark: $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg), input $((SIZE / 1000000)) MB, medians of $RUNS rounds"
+# Outputs checked once; then RUNS rounds of every one-shot run in turn
+# (bench/rounds.py: each ratio is the median of the rounds' own).
+check "$W/big.exp" "$B/scrubd" -c "$W/default.conf" -F
+check "$W/big.exp" "$B/scrubd" -c "$W/phrases.conf" -F
+argsfile copy "$B/bench/linecopy"
+argsfile def "$B/scrubd" -c "$W/default.conf" -F
+argsfile phr "$B/scrubd" -c "$W/phrases.conf" -F
+for _ in 1 2 3 4 5; do cat "$W/big.in"; done > "$W/big5.in"
+argsfile phr5 "$B/scrubd" -c "$W/phrases.conf" -F
+sed -i "1s|.*|$W/big5.in|" "$W/phr5.args"
+names="copy def phr phr5"
 if [ -n "$REF" ]; then
-	t_ref=$(time_cmd "$W/big.exp" "$REF" -c "${REF_CONF:-$W/default.conf}" -F)
-	w_ref=$(cat "$W/wall")
+	check "$W/big.exp" "$REF" -c "${REF_CONF:-$W/default.conf}" -F
+	argsfile ref "$REF" -c "${REF_CONF:-$W/default.conf}" -F
+	names="$names ref"
 fi
+# shellcheck disable=SC2086
+python3 bench/rounds.py "$W" "$RUNS" $names
+med() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in open(sys.argv[1])))" "$W/$1.$2"; }
+rat() { python3 bench/rounds.py --ratio "$W" "$1" "$2" "$3"; }
+t_copy=$(med copy cpu); w_copy=$(med copy wall)
+t_def=$(med def cpu); w_def=$(med def wall)
+t_phr=$(med phr cpu); w_phr=$(med phr wall)
 t_check=$(IN=/dev/null cpu_runs "$B/scrubd" -c "$W/phrases.conf" -t)
 w_check=$(cat "$W/wall")
 rss_t=$(/usr/bin/time -f %M "$B/scrubd" -c "$W/phrases.conf" -t 2>&1 >/dev/null | tail -1)
-t_all=$(time_cmd "$W/big.exp" "$B/scrubd" -c "$W/phrases.conf" -F)
-w_all=$(cat "$W/wall")
 rss_f=$(/usr/bin/time -f %M "$B/scrubd" -c "$W/phrases.conf" -F < "$W/big.in" 2>&1 >/dev/null | tail -1)
-# The phrase rule's cleaning time per input, without its 2-3 s of set-up:
-# the slope between one input and five (a difference of two runs of about
-# the set-up's length would be mostly noise).
-for _ in 1 2 3 4 5; do cat "$W/big.in"; done > "$W/big5.in"
-t_all5=$(IN=$W/big5.in cpu_runs "$B/scrubd" -c "$W/phrases.conf" -F)
-w_all5=$(cat "$W/wall")
-rm -f "$W/big5.in"
-t_phr=$(python3 -c "print(max(($t_all5 - $t_all) / 4, 1e-9))")
-w_phr=$(python3 -c "print(max(($w_all5 - $w_all) / 4, 1e-9))")
 cost=$("$B/rulecost" -c "$W/phrases.conf" 200)
 field() { echo "$cost" | sed -n "s/.*$1 \\([0-9.]*\\) us.*/\\1/p"; }
 
 printf '\n%-48s %14s %14s %12s %s\n' "measure (CPU time; wall time)" scrubd reference ratio target
 printf '%-48s %14s %14s %12s %s\n' "default rules, one-shot, MB/s (ref: linecopy)" \
     "$(both "$t_def" "$w_def")" "$(both "$t_copy" "$w_copy")" \
-    "$(div "$t_copy" "$t_def") ($(div "$w_copy" "$w_def"))" ">= 0.7"
-if [ -n "$t_ref" ]; then
+    "$(fmt "$(rat copy def cpu)") ($(fmt "$(rat copy def wall)"))" ">= 0.7"
+if [ -n "$REF" ]; then
+	t_ref=$(med ref cpu); w_ref=$(med ref wall)
 	printf '%-48s %14s %14s %12s %s\n' "default rules, one-shot, MB/s (ref: REF)" \
 	    "$(both "$t_def" "$w_def")" "$(both "$t_ref" "$w_ref")" \
-	    "$(div "$t_ref" "$t_def")x ($(div "$w_ref" "$w_def")x)" ">= 1.4x"
+	    "$(fmt "$(rat ref def cpu)")x ($(fmt "$(rat ref def wall)")x)" ">= 1.4x"
 fi
 printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: -t, s" \
     "$(python3 -c "print('%.2f (%.2f)' % ($t_check, $w_check))")" "" "" "<= 3"
@@ -130,7 +140,12 @@ printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: peak RSS of -t / -F, MiB" \
     "$((rss_t / 1024)) / $((rss_f / 1024))" "" "" "<= 256"
 printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: one-shot, MB/s (ref: default)" \
     "$(both "$t_phr" "$w_phr")" "$(both "$t_def" "$w_def")" \
-    "$(div "$t_def" "$t_phr") ($(div "$w_def" "$w_phr"))" ">= 0.5"
+    "$(fmt "$(rat def phr cpu)") ($(fmt "$(rat def phr wall)"))" ">= 0.5"
+t_cl=$(python3 -c "print(($(med phr5 cpu) - $t_phr) / 4)")
+w_cl=$(python3 -c "print(($(med phr5 wall) - $w_phr) / 4)")
+printf '%-48s %14s %14s %12s %s\n' "  its cleaning alone (set-up left out), MB/s" \
+    "$(both "$t_cl" "$w_cl")" "$(both "$t_def" "$w_def")" \
+    "$(fmt "$(python3 bench/rounds.py --slope "$W" def phr phr5 cpu)") ($(fmt "$(python3 bench/rounds.py --slope "$W" def phr phr5 wall)"))" ""
 printf '%-48s %14s\n' "100,000 phrases: engine_new+engine_free, us" "$(field engine_new+engine_free)"
 printf '%-48s %14s\n' "100,000 phrases: one-line document, us" "$(field 'one-line document')"
 printf '%-48s %14s\n' "100,000 phrases: a worker's first document, us" "$(field 'new scratch space')"
