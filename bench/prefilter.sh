@@ -2,9 +2,9 @@
 # The prefilter's figures (issue 15), every one measured in this run,
 # each beside its reference: the one-shot runs in RUNS interleaved rounds
 # (bench/rounds.py), medians, and each ratio the median of the rounds'
-# ratios.  Times are CPU time (user + system, from getrusage: steadier
-# than wall time on a machine shared with other work); wall-clock figures
-# follow in parentheses.
+# ratios; -t is timed RUNS times in a row.  Times are CPU time (user +
+# system, from getrusage: steadier than wall time on a machine shared with
+# other work); wall-clock figures follow in parentheses.
 #
 #  - default rules, one-shot, on ~100 MB of the dev corpus joined, against
 #    a memchr+memcpy line copier (bench/linecopy) and against REF, the
@@ -84,13 +84,16 @@ check() {
 	want=$1; shift
 	"$@" < "$W/big.in" | cmp -s - "$want" || { echo "WRONG OUTPUT: $*" >&2; exit 1; }
 }
-# A command for bench/rounds.py, on big.in: $W/NAME.args.
+# A command for bench/rounds.py, $W/NAME.args: argsfile NAME INPUT CMD...
 argsfile() {
-	name=$1; shift
-	printf '%s\n' "$W/big.in" "$@" > "$W/$name.args"
+	name=$1 input=$2; shift 2
+	printf '%s\n' "$input" "$@" > "$W/$name.args"
 }
+# MB/s of big.in in $1 seconds.
 mbs() { python3 -c "print('%.0f' % ($SIZE / 1e6 / $1))"; }
-fmt() { python3 -c "print('%.2f' % $1)"; }
+# A number with two decimals.
+two_places() { python3 -c "print('%.2f' % $1)"; }
+# "CPU (wall)" MB/s for seconds $1 and $2.
 both() { echo "$(mbs "$1") ($(mbs "$2"))"; }
 
 echo "scrubd prefilter benchmark: $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg), input $((SIZE / 1000000)) MB, medians of $RUNS rounds"
@@ -98,25 +101,27 @@ echo "scrubd prefilter benchmark: $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/
 # (bench/rounds.py: each ratio is the median of the rounds' own).
 check "$W/big.exp" "$B/scrubd" -c "$W/default.conf" -F
 check "$W/big.exp" "$B/scrubd" -c "$W/phrases.conf" -F
-argsfile copy "$B/bench/linecopy"
-argsfile def "$B/scrubd" -c "$W/default.conf" -F
-argsfile phr "$B/scrubd" -c "$W/phrases.conf" -F
+argsfile copy "$W/big.in" "$B/bench/linecopy"
+argsfile def "$W/big.in" "$B/scrubd" -c "$W/default.conf" -F
+argsfile phr "$W/big.in" "$B/scrubd" -c "$W/phrases.conf" -F
 for _ in 1 2 3 4 5; do cat "$W/big.in"; done > "$W/big5.in"
-argsfile phr5 "$B/scrubd" -c "$W/phrases.conf" -F
-sed -i "1s|.*|$W/big5.in|" "$W/phr5.args"
-names="copy def phr phr5"
+argsfile phr_x5 "$W/big5.in" "$B/scrubd" -c "$W/phrases.conf" -F
+names="copy def phr phr_x5"
 if [ -n "$REF" ]; then
 	check "$W/big.exp" "$REF" -c "${REF_CONF:-$W/default.conf}" -F
-	argsfile ref "$REF" -c "${REF_CONF:-$W/default.conf}" -F
+	argsfile ref "$W/big.in" "$REF" -c "${REF_CONF:-$W/default.conf}" -F
 	names="$names ref"
 fi
 # shellcheck disable=SC2086
 python3 bench/rounds.py "$W" "$RUNS" $names
-med() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in open(sys.argv[1])))" "$W/$1.$2"; }
-rat() { python3 bench/rounds.py --ratio "$W" "$1" "$2" "$3"; }
-t_copy=$(med copy cpu); w_copy=$(med copy wall)
-t_def=$(med def cpu); w_def=$(med def wall)
-t_phr=$(med phr cpu); w_phr=$(med phr wall)
+rm -f "$W/big5.in"
+# The median seconds of NAME's rounds: median_of NAME cpu|wall.
+median_of() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in open(sys.argv[1])))" "$W/$1.$2"; }
+# The median of the rounds' ratios: ratio_of A B cpu|wall (A over B).
+ratio_of() { python3 bench/rounds.py --ratio "$W" "$1" "$2" "$3"; }
+t_copy=$(median_of copy cpu); w_copy=$(median_of copy wall)
+t_def=$(median_of def cpu); w_def=$(median_of def wall)
+t_phr=$(median_of phr cpu); w_phr=$(median_of phr wall)
 t_check=$(IN=/dev/null cpu_runs "$B/scrubd" -c "$W/phrases.conf" -t)
 w_check=$(cat "$W/wall")
 rss_t=$(/usr/bin/time -f %M "$B/scrubd" -c "$W/phrases.conf" -t 2>&1 >/dev/null | tail -1)
@@ -127,12 +132,12 @@ field() { echo "$cost" | sed -n "s/.*$1 \\([0-9.]*\\) us.*/\\1/p"; }
 printf '\n%-48s %14s %14s %12s %s\n' "measure (CPU time; wall time)" scrubd reference ratio target
 printf '%-48s %14s %14s %12s %s\n' "default rules, one-shot, MB/s (ref: linecopy)" \
     "$(both "$t_def" "$w_def")" "$(both "$t_copy" "$w_copy")" \
-    "$(fmt "$(rat copy def cpu)") ($(fmt "$(rat copy def wall)"))" ">= 0.7"
+    "$(two_places "$(ratio_of copy def cpu)") ($(two_places "$(ratio_of copy def wall)"))" ">= 0.7"
 if [ -n "$REF" ]; then
-	t_ref=$(med ref cpu); w_ref=$(med ref wall)
+	t_ref=$(median_of ref cpu); w_ref=$(median_of ref wall)
 	printf '%-48s %14s %14s %12s %s\n' "default rules, one-shot, MB/s (ref: REF)" \
 	    "$(both "$t_def" "$w_def")" "$(both "$t_ref" "$w_ref")" \
-	    "$(fmt "$(rat ref def cpu)")x ($(fmt "$(rat ref def wall)")x)" ">= 1.4x"
+	    "$(two_places "$(ratio_of ref def cpu)")x ($(two_places "$(ratio_of ref def wall)")x)" ">= 1.4x"
 fi
 printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: -t, s" \
     "$(python3 -c "print('%.2f (%.2f)' % ($t_check, $w_check))")" "" "" "<= 3"
@@ -140,12 +145,12 @@ printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: peak RSS of -t / -F, MiB" \
     "$((rss_t / 1024)) / $((rss_f / 1024))" "" "" "<= 256"
 printf '%-48s %14s %14s %12s %s\n' "100,000 phrases: one-shot, MB/s (ref: default)" \
     "$(both "$t_phr" "$w_phr")" "$(both "$t_def" "$w_def")" \
-    "$(fmt "$(rat def phr cpu)") ($(fmt "$(rat def phr wall)"))" ">= 0.5"
-t_cl=$(python3 -c "print(($(med phr5 cpu) - $t_phr) / 4)")
-w_cl=$(python3 -c "print(($(med phr5 wall) - $w_phr) / 4)")
+    "$(two_places "$(ratio_of def phr cpu)") ($(two_places "$(ratio_of def phr wall)"))" ">= 0.5"
+t_clean=$(python3 bench/rounds.py --cleaning "$W" phr phr_x5 cpu)
+w_clean=$(python3 bench/rounds.py --cleaning "$W" phr phr_x5 wall)
 printf '%-48s %14s %14s %12s %s\n' "  its cleaning alone (set-up left out), MB/s" \
-    "$(both "$t_cl" "$w_cl")" "$(both "$t_def" "$w_def")" \
-    "$(fmt "$(python3 bench/rounds.py --slope "$W" def phr phr5 cpu)") ($(fmt "$(python3 bench/rounds.py --slope "$W" def phr phr5 wall)"))" ""
+    "$(both "$t_clean" "$w_clean")" "$(both "$t_def" "$w_def")" \
+    "$(two_places "$(python3 bench/rounds.py --slope "$W" def phr phr_x5 cpu)") ($(two_places "$(python3 bench/rounds.py --slope "$W" def phr phr_x5 wall)"))" ""
 printf '%-48s %14s\n' "100,000 phrases: engine_new+engine_free, us" "$(field engine_new+engine_free)"
 printf '%-48s %14s\n' "100,000 phrases: one-line document, us" "$(field 'one-line document')"
 printf '%-48s %14s\n' "100,000 phrases: a worker's first document, us" "$(field 'new scratch space')"

@@ -14,10 +14,16 @@ of each round, one a line.
 usage: rounds.py --ratio DIR A B [cpu|wall]
 Prints the median over the rounds of A's seconds over B's.
 
+usage: rounds.py --cleaning DIR ONE FIVE [cpu|wall]
+Prints the median over the rounds of ONE's cleaning time, (FIVE - ONE) / 4,
+where FIVE ran on ONE's input five times over: its set-up left out.
+
 usage: rounds.py --slope DIR REF ONE FIVE [cpu|wall]
-Prints the median over the rounds of REF's seconds over the cleaning
-time of ONE, (FIVE - ONE) / 4, where FIVE ran on ONE's input five times
-over: its set-up left out.
+Prints the median over the rounds of REF's seconds over ONE's cleaning
+time.
+
+The commands run in a different order each round (rotated by one), so
+that none always follows another.
 """
 import os
 import resource
@@ -47,8 +53,8 @@ def rounds(d, runs, names):
         with open(os.path.join(d, n + ".args")) as f:
             args[n] = f.read().splitlines()
     times = {n: ([], []) for n in names}
-    for _ in range(runs):
-        for n in names:
+    for r in range(runs):
+        for n in names[r % len(names):] + names[:r % len(names)]:
             cpu, wall = run_once(args[n])
             times[n][0].append(cpu)
             times[n][1].append(wall)
@@ -70,17 +76,27 @@ def ratio(d, a, b, kind):
                                                    load(d, b, kind)))
 
 
+def cleanings(d, one, five, kind):
+    """One's cleaning time in each round: (five - one) / 4, at least 1 ns."""
+    return [max((f - o) / 4, 1e-9) for o, f in
+            zip(load(d, one, kind), load(d, five, kind))]
+
+
 def slope(d, ref, one, five, kind):
     """Median over the rounds of ref's seconds over one's cleaning time."""
-    return statistics.median(
-        r / max((f - o) / 4, 1e-9) for r, o, f in
-        zip(load(d, ref, kind), load(d, one, kind), load(d, five, kind)))
+    return statistics.median(r / c for r, c in
+                             zip(load(d, ref, kind),
+                                 cleanings(d, one, five, kind)))
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "--ratio":
         print("%f" % ratio(sys.argv[2], sys.argv[3], sys.argv[4],
                            sys.argv[5] if len(sys.argv) > 5 else "cpu"))
+    elif sys.argv[1] == "--cleaning":
+        print("%f" % statistics.median(cleanings(
+            sys.argv[2], sys.argv[3], sys.argv[4],
+            sys.argv[5] if len(sys.argv) > 5 else "cpu")))
     elif sys.argv[1] == "--slope":
         print("%f" % slope(sys.argv[2], sys.argv[3], sys.argv[4],
                            sys.argv[5],

@@ -7,9 +7,10 @@
  * A phrase list goes in by keys, one per distinct beginning: a phrase
  * of SAMPLE_KEY bytes or more has its first SAMPLE_KEY bytes as its key,
  * found by the sampler (sample.h: a large list of CJK phrases is too much
- * for a literal automaton, which slows to about 0.3 GB/s with 100,000
+ * for a literal automaton, which slows to 0.3-0.5 GB/s with 100,000
  * keys); a shorter one has its first PREFILTER_KEY bytes (all of a very
- * short one), a literal of the database.  A key's phrases are a run of
+ * short one), a literal of the database, and a longer phrase that begins
+ * with that key is checked with it there.  A key's phrases are a run of
  * the list sorted by bytes, checked where the key is found.
  *
  * Debian 12's Vectorscan (5.4.9) can miss a match that ends in the last
@@ -20,7 +21,10 @@
  * PREFILTER_TAIL bytes of every scan (one AVX-512 vector) are searched
  * here instead, exactly, with binary search in the literals sorted by
  * length and bytes (prefilter_tail): matches ending there come from this
- * search only, in order of their ends, after Vectorscan's.
+ * search only, in order of their ends, after Vectorscan's.  The sampler's
+ * matches come last, in order of their ends among themselves: a chunk
+ * scan then sorts its hits (pfscan_chunk), and one that finds more than
+ * PREFILTER_MAX_HITS out of order gives its chunk no verdicts at all.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -258,8 +262,8 @@ prefilter_add(struct prefilter *pf, struct pfbuild *b, const char *s,
 
 /*
  * Add a phrase key for the run of sorted phrases [first, first + count):
- * to the sampler if every one of them is SAMPLE_KEY bytes or longer and
- * the key is their first SAMPLE_KEY, else to the database.
+ * to the sampler if it is SAMPLE_KEY bytes (the run's phrases are all that
+ * long), else to the database.
  */
 static void
 prefilter_key(struct prefilter *pf, struct pfbuild *b, struct patterns *p,
@@ -275,9 +279,11 @@ prefilter_key(struct prefilter *pf, struct pfbuild *b, struct patterns *p,
 
 /*
  * A phrase list: sort it, then one key per distinct beginning: the first
- * SAMPLE_KEY bytes of phrases that long, for the sampler; the first
- * PREFILTER_KEY (all of a shorter one) of the others, for the database.
- * The phrases beginning with a key are a run of the sorted list.
+ * PREFILTER_KEY bytes (all of a shorter phrase) of a phrase under
+ * SAMPLE_KEY bytes, for the database, its run taking the phrases after it
+ * that begin with the key, whatever their length; the first SAMPLE_KEY
+ * bytes of the other phrases, for the sampler.  The phrases beginning
+ * with a key are a run of the sorted list.
  */
 static void
 prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
@@ -1187,8 +1193,9 @@ phrases_window(struct phsearch *ph, struct scratch *sc, size_t end)
  * one of the alternation of its phrases: the leftmost, and there the
  * first in the list; with PCRE2_PARTIAL_HARD, a phrase the end of s cuts
  * short counts where it starts.  The search widens a window from start
- * until the best match starts a key's length before its end: no match
- * starting earlier can end past it.
+ * until the best match starts the longest key's length before its end:
+ * the key of any match starting earlier then lies wholly in the window,
+ * so the search has seen it.
  */
 enum pattern_result
 phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,

@@ -1,21 +1,22 @@
 /*
  * The whole-buffer prefilter.  At configuration time every pattern list
  * of every rule (a "slot") gets the literals one of which each of its
- * matches must contain (required.c), and a phrase list its phrases; all
- * of them go into one Vectorscan literal database, compiled once per
- * configuration and shared by every stream and thread.  For each chunk
+ * matches must contain (required.c), and a phrase list its phrases' keys;
+ * they go into one Vectorscan literal database, all but the long phrases'
+ * keys, which go to the sampled-gram matcher (sample.h), both built once
+ * per configuration and shared by every stream and thread.  For each chunk
  * fed, the engine scans its complete lines once (pfscan_chunk) and learns,
  * line by line (pfscan_line), which slots may match it: a slot without
  * a hit in a line the scan saw whole cannot match that line, and its rule
  * skips PCRE2 there.  It may say "maybe" too often, never "no" wrongly.
  *
- * The database also finds the phrases of phrase lists (phrases_file):
+ * The same two find the phrases of phrase lists (phrases_file):
  * phrases_exec() matches a list in any text, as PCRE2 would match the
  * alternation of the phrases quoted (leftmost, then first listed).
  *
  * Without Vectorscan (make VECTORSCAN=no), or with prefilter_set_enabled
  * (0) before loading, there is no database: every rule runs on every
- * line, and phrase lists are compiled by PCRE2 (patterns.c).
+ * line, and phrase lists are compiled by PCRE2 (pattern.c).
  */
 #ifndef PREFILTER_H
 #define PREFILTER_H
