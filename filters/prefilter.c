@@ -26,7 +26,6 @@
  * scan then sorts its hits (pfscan_chunk), and one that finds more than
  * PREFILTER_MAX_HITS out of order gives its chunk no verdicts at all.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -465,7 +464,7 @@ prefilter_lit_order(const void *a, const void *b, void *arg)
 	return (fold_cmp(x->s, y->s, x->len, cx));
 }
 
-/* Hash of the first n bytes of a literal, ASCII folded (as tolower). */
+/* Hash of the first n bytes of a literal, ASCII folded. */
 static inline uint32_t
 prefilter_head_hash(const char *s, size_t n)
 {
@@ -604,7 +603,7 @@ prefilter_head(unsigned int id, unsigned long long from,
 		if (at + k->len > c->len)
 			continue;
 		last = (unsigned char)c->p[at + k->len - 1];
-		if ((k->caseless ? (unsigned char)tolower(last) : last) != k->last)
+		if ((k->caseless ? fold_byte(last) : last) != k->last)
 			continue;	/* its last byte is not there */
 		l = &c->pf->lits[c->pf->ids[k->id].lit];
 		if (fold_cmp(c->p + at, l->s, l->len, k->caseless) == 0 &&
@@ -768,7 +767,7 @@ prefilter_nests(struct prefilter *pf, const struct pfbuild *b, size_t j,
 		pf->kids[pf->nkids].len = (uint32_t)b->lens[i];
 		pf->kids[pf->nkids].caseless = pf->ids[i].caseless;
 		pf->kids[pf->nkids++].last = (unsigned char)(pf->ids[i].caseless ?
-		    tolower((unsigned char)b->expr[i][b->lens[i] - 1]) :
+		    fold_byte((unsigned char)b->expr[i][b->lens[i] - 1]) :
 		    b->expr[i][b->lens[i] - 1]);
 		found = 1;
 	}
