@@ -49,6 +49,7 @@ struct patterns {
 	int			 pf_id;		/* slot + 1; 0: every line */
 	uint32_t		*sorted;	/* phrases by bytes (folded) */
 	size_t			 pf_dbkeys;	/* its keys in Vectorscan's db */
+	size_t			 pf_sampledkeys; /* and in the sampler */
 	size_t			 maxlen;	/* longest phrase */
 	/* Prefilter: a line holding none of these cannot match (0: none). */
 	struct pattern_lit	 lits[PATTERN_MAX_LITS];

@@ -271,7 +271,9 @@ prefilter_key(struct prefilter *pf, struct pfbuild *b, struct patterns *p,
 	const char	*key = p->src[p->sorted[id->first]].text;
 
 	id->sampled = id->keylen == SAMPLE_KEY;
-	if (!id->sampled)
+	if (id->sampled)
+		p->pf_sampledkeys++;
+	else
 		p->pf_dbkeys++;
 	prefilter_add(pf, b, key, id->keylen, p->caseless, id);
 }
@@ -716,13 +718,14 @@ prefilter_sampled(uint32_t id, size_t end, void *arg)
 }
 
 /*
- * Scan p[0, len) with the database and its tail exactly, then with the
- * sampler: every match goes to cb, in order of their ends within each of
- * the two.  Returns Vectorscan's result.
+ * Scan p[0, len) with the database and its tail exactly (db), then with
+ * the sampler (sampled), each if asked and there: every match goes to cb,
+ * in order of their ends within each of the two.  Returns Vectorscan's
+ * result.
  */
 static hs_error_t
 prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
-    size_t len, match_event_handler cb, void *arg)
+    size_t len, int db, int sampled, match_event_handler cb, void *arg)
 {
 	struct pfcall	c;
 	hs_error_t	rc = HS_SUCCESS;
@@ -733,13 +736,13 @@ prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
 	c.cb = cb;
 	c.arg = arg;
 	c.cut = len > PREFILTER_TAIL ? len - PREFILTER_TAIL : 0;
-	if (pf->db != NULL) {
+	if (db && pf->db != NULL) {
 		rc = hs_scan(pf->db, p, (unsigned int)len, 0,
 		    scratch_hs(sc, pf->db, pf->serial), prefilter_head, &c);
 		if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, &c))
 			rc = HS_SCAN_TERMINATED;
 	}
-	if (rc == HS_SUCCESS && pf->sample != NULL &&
+	if (rc == HS_SUCCESS && sampled && pf->sample != NULL &&
 	    sample_scan(pf->sample, p, len, prefilter_sampled, &c))
 		rc = HS_SCAN_TERMINATED;
 	return (rc);
@@ -1044,7 +1047,7 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
 	if (len == 0 || len > UINT32_MAX / 2)
 		return;		/* nothing seen: every rule decides */
 	ps->hi = p + len;
-	rc = prefilter_scan(pf, sc, p, len, pfscan_hit, ps);
+	rc = prefilter_scan(pf, sc, p, len, 1, 1, pfscan_hit, ps);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
 		log_debug("prefilter scan failed (%d)", rc);
 		ps->hi = ps->lo;
@@ -1125,13 +1128,6 @@ phrases_hit(unsigned int id, unsigned long long from, unsigned long long to,
 	return (0);
 }
 
-/* The sampler's report of a key, for a phrase search. */
-static int
-phrases_sampled(uint32_t id, size_t end, void *arg)
-{
-	return (phrases_hit(id, 0, end, 0, arg));
-}
-
 /*
  * Partial matches too short to hold a key: phrases that the subject's
  * last bytes, from ks, begin (found by binary search in the sorted list).
@@ -1173,12 +1169,10 @@ phrases_window(struct phsearch *ph, struct scratch *sc, size_t end)
 	size_t			 ks;
 
 	ph->partial = ph->partial && end == ph->len;
-	if (end > ph->base && ph->p->pf_dbkeys != 0)
+	if (end > ph->base)	/* only the matchers holding its keys */
 		(void)prefilter_scan(pf, sc, ph->s + ph->base, end - ph->base,
+		    ph->p->pf_dbkeys != 0, ph->p->pf_sampledkeys != 0,
 		    phrases_hit, ph);
-	else if (end > ph->base)	/* all its keys are the sampler's */
-		(void)sample_scan(pf->sample, ph->s + ph->base, end - ph->base,
-		    phrases_sampled, ph);
 	if (!ph->partial)
 		return;
 	ks = ph->len > PREFILTER_KEY_MAX ? ph->len - PREFILTER_KEY_MAX + 1 : 0;
