@@ -2,7 +2,7 @@
 # The prefilter's figures (issue 15), every one measured in this run,
 # each beside its reference: the one-shot runs in RUNS interleaved rounds
 # (bench/rounds.py), medians, and each ratio the median of the rounds'
-# ratios; -t is timed RUNS times in a row.  Times are CPU time (user +
+# ratios; -t is timed RUNS times in a row, by the same script.  Times are CPU time (user +
 # system, from getrusage: steadier than wall time on a machine shared with
 # other work); wall-clock figures follow in parentheses.
 #
@@ -60,25 +60,6 @@ cp conf/scrubd.conf "$W/default.conf"
 } > "$W/phrases.conf"
 SIZE=$(stat -c %s "$W/big.in")
 
-# Median CPU seconds of a command over RUNS runs, stdin from IN (default
-# big.in), output to /dev/null; the median wall seconds go to $W/wall.
-cpu_runs() {
-	python3 -c '
-import os, resource, statistics, subprocess, sys, time
-runs, src, wall, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
-cpu, walls = [], []
-for _ in range(runs):
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    with open(src, "rb") as i, open(os.devnull, "wb") as o:
-        subprocess.run(cmd, stdin=i, stdout=o, check=True)
-    walls.append(time.monotonic() - t0)
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
-open(wall, "w").write("%f\n" % statistics.median(walls))
-print("%f" % statistics.median(cpu))
-' "$RUNS" "${IN:-$W/big.in}" "$W/wall" "$@"
-}
 # Check a command's output on big.in once (want: the expected file).
 check() {
 	want=$1; shift
@@ -122,8 +103,9 @@ ratio_of() { python3 bench/rounds.py --ratio "$W" "$1" "$2" "$3"; }
 t_copy=$(median_of copy cpu); w_copy=$(median_of copy wall)
 t_def=$(median_of def cpu); w_def=$(median_of def wall)
 t_phr=$(median_of phr cpu); w_phr=$(median_of phr wall)
-t_check=$(IN=/dev/null cpu_runs "$B/scrubd" -c "$W/phrases.conf" -t)
-w_check=$(cat "$W/wall")
+argsfile check /dev/null "$B/scrubd" -c "$W/phrases.conf" -t
+python3 bench/rounds.py "$W" "$RUNS" check
+t_check=$(median_of check cpu); w_check=$(median_of check wall)
 rss_t=$(/usr/bin/time -f %M "$B/scrubd" -c "$W/phrases.conf" -t 2>&1 >/dev/null | tail -1)
 rss_f=$(/usr/bin/time -f %M "$B/scrubd" -c "$W/phrases.conf" -F < "$W/big.in" 2>&1 >/dev/null | tail -1)
 cost=$("$B/rulecost" -c "$W/phrases.conf" 200)
