@@ -77,7 +77,7 @@ sample_gram_at(const char *p, size_t n)
 
 /* A word of text, folded if any key is caseless (fold is constant). */
 static inline uint64_t
-sample_word(uint64_t w, int fold)
+sample_fold(uint64_t w, int fold)
 {
 	return (fold ? fold_word(w) : w);
 }
@@ -86,7 +86,7 @@ sample_word(uint64_t w, int fold)
 static inline uint64_t
 sample_gram_hash(uint64_t g, int fold)
 {
-	return (sample_word(g, fold) * 0x9e3779b97f4a7c15ull);
+	return (sample_fold(g, fold) * 0x9e3779b97f4a7c15ull);
 }
 
 /* Is the bit of gram hash h set in the bitmap? */
@@ -104,12 +104,12 @@ sample_off(const struct sample *sm, uint64_t h)
 	return ((size_t)((h << sm->bits_log) >> (64 - sm->offs_log)));
 }
 
-/* The hash of the SAMPLE_KEY bytes at p (folded as sample_word). */
+/* The hash of the SAMPLE_KEY bytes at p (folded as sample_fold). */
 static inline uint64_t
 sample_key_hash(const char *p, int fold)
 {
-	uint64_t	a = sample_word(sample_load8(p), fold);
-	uint64_t	b = sample_word(sample_load8(p + SAMPLE_KEY - 8), fold);
+	uint64_t	a = sample_fold(sample_load8(p), fold);
+	uint64_t	b = sample_fold(sample_load8(p + SAMPLE_KEY - 8), fold);
 	uint64_t	h;
 
 	h = a * 0xc2b2ae3d27d4eb4full ^ (b + 0x165667b19e3779f9ull) *
