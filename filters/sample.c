@@ -297,8 +297,8 @@ sample_batch(const struct sample *sm, const char *p, size_t i, int fold)
 	unsigned	m = 0, k;
 
 	for (k = 0; k < SAMPLE_BATCH; k++)
-		m |= (unsigned)sample_bit(sm, sample_gram_hash(sample_load8(
-		    p + i + k * SAMPLE_STEP) & SAMPLE_GRAM_MASK, fold)) << k;
+		m |= (unsigned)sample_bit(sm, sample_gram_hash(sample_gram_at(
+		    p + i + k * SAMPLE_STEP, 8), fold)) << k;
 	return (m);
 }
 
@@ -313,8 +313,8 @@ sample_batch_hits(const struct sample *sm, const char *p, size_t len,
 	for (k = 0; m != 0; k++, m >>= 1) {
 		at = i + k * SAMPLE_STEP;
 		if ((m & 1) != 0 && sample_hit(sm, p, len, at,
-		    sample_gram_hash(sample_load8(p + at) & SAMPLE_GRAM_MASK,
-		    sm->fold), cb, arg) != 0)
+		    sample_gram_hash(sample_gram_at(p + at, 8), sm->fold), cb,
+		    arg) != 0)
 			return (1);
 	}
 	return (0);
