@@ -21,12 +21,14 @@
 #include "config.h"
 #include "engine.h"
 #include "filter.h"
+#include "nlmap.h"
 #include "prefilter.h"
 #include "scratch.h"
 #include "xmalloc.h"
 
 #define ENGINE_BOM	"\xef\xbb\xbf"
 #define ENGINE_BOM_LEN	3
+#define ENGINE_SLICE	(1024 * 1024)	/* most of a feed mapped at once */
 
 struct engine {
 	const struct config	*cfg;
@@ -47,8 +49,9 @@ struct engine {
 	void			*observer_arg;
 	struct pfscan		*pf;		/* NULL: no prefilter */
 	int			*skip;		/* per stage: slot + 1 to skip on */
-	const char		*chunk;		/* the chunk being fed */
+	const char		*chunk;		/* the slice being fed */
 	const char		*chunk_end;
+	struct nlmap		 nl;		/* its newlines */
 	const char		*run;		/* kept lines of it, not yet */
 	size_t			 runlen;	/* written: one write for all */
 	int			 quiet;		/* every stage can say if idle */
@@ -125,6 +128,7 @@ engine_free(struct engine *e)
 	free(e->stages);
 	free(e->skip);
 	pfscan_free(e->pf);
+	nlmap_free(&e->nl);
 	buf_free(&e->line);
 	if (e->own_scratch)
 		scratch_free(e->scratch);
@@ -458,41 +462,55 @@ engine_quiet_stats(struct engine *e, size_t n)
 }
 
 /*
- * The quiet lines at p: whole lines of the scanned chunk with no
- * prefilter hit, not blank if a stage acts on blank lines, with their
- * ending no longer than max_line (one write each at most), while every
- * stage is idle; they pass every stage unchanged, so they go straight
- * out, with no stage called.  Returns the bytes they take; *nlp gets the
- * newline of the line after them (NULL: none in p[0, len), the rest is
- * unfinished), so that it is not looked for twice.  Whether every stage
- * is idle is asked only once the first line is known to be quiet.
+ * The quiet lines at p: whole lines of the scanned slice before the line
+ * of the next prefilter hit, not blank if a stage acts on blank lines,
+ * with their ending no longer than max_line, while every stage is idle;
+ * they pass every stage unchanged, so they go straight out, with no stage
+ * called, in writes of at most max_line.  Their ends come from the
+ * slice's newline map, a few bit operations a line.  Returns the bytes
+ * they take; *nlp gets the newline of the line after them (NULL: none,
+ * the rest is unfinished), so that it is not looked for twice.  Whether
+ * every stage is idle is asked only once the first line is known to be
+ * quiet.
  */
 static size_t
-engine_quiet(struct engine *e, const char *p, size_t len, const char **nlp)
+engine_quiet(struct engine *e, const char *p, const char **nlp)
 {
-	const char	*nl, *line = p;
-	uint64_t	 next;
-	size_t		 seg;
+	const struct nlmap	*m = &e->nl;
+	size_t			 start = (size_t)(p - m->base), off = start;
+	size_t			 run = start, lim, o, n = 0;
+	const char		*end;
 
-	next = pfscan_next_hit(e->pf, p);
-	while ((nl = memchr(line, '\n', len - (size_t)(line - p))) != NULL) {
-		seg = (size_t)(nl - line);
-		if (seg + 1 > e->max_line || !pfscan_quiet(e->pf, nl, next) ||
-		    (e->quiet_blank && line_is_blank(line, seg)))
-			break;
-		if (line == p && !engine_idle(e))
-			break;
-		e->lineno++;
-		e->bytes_out += seg + 1;
-		engine_run_add(e, line, seg + 1);
-		line = nl + 1;
+	if ((end = pfscan_quiet_end(e->pf, p)) == NULL) {
+		*nlp = nlmap_find(m, p, m->base + m->len);
+		return (0);
 	}
-	*nlp = nl;
-	engine_quiet_stats(e, (size_t)(line - p));
-	return ((size_t)(line - p));
+	lim = (size_t)(end - m->base);	/* lines ending before it */
+	while ((o = nlmap_next(m, off)) < lim) {
+		if (o + 1 - off > e->max_line || (e->quiet_blank &&
+		    line_may_be_blank(m->base + off, o - off) &&
+		    line_is_blank(m->base + off, o - off)))
+			break;
+		if (off == start && !engine_idle(e))
+			break;
+		if (o + 1 - run > e->max_line) {
+			engine_run_add(e, m->base + run, off - run);
+			run = off;
+		}
+		n++;
+		off = o + 1;
+	}
+	*nlp = o < m->len ? m->base + o : NULL;
+	if (off == start)
+		return (0);
+	engine_run_add(e, m->base + run, off - run);
+	e->lineno += n;
+	e->bytes_out += off - start;
+	engine_quiet_stats(e, off - start);
+	return (off - start);
 }
 
-/* Cut bytes of the document into lines and pass them on. */
+/* Cut the slice being fed (all of it, p to its end) into lines. */
 static void
 engine_lines(struct engine *e, const char *p, size_t len)
 {
@@ -501,12 +519,12 @@ engine_lines(struct engine *e, const char *p, size_t len)
 
 	while (len > 0) {
 		if (e->pf != NULL) {
-			seg = engine_quiet(e, p, len, &nl);
+			seg = engine_quiet(e, p, &nl);
 			p += seg;
 			if ((len -= seg) == 0)
 				return;
 		} else
-			nl = memchr(p, '\n', len);
+			nl = nlmap_find(&e->nl, p, p + len);
 		if (nl == NULL) {
 			engine_buffer(e, p, len);
 			return;
@@ -538,7 +556,7 @@ engine_bom(struct engine *e, const char *p, size_t len)
 	while (e->bom_len < ENGINE_BOM_LEN && i < len) {
 		if (p[i] != ENGINE_BOM[e->bom_len]) {
 			e->bom_done = 1;
-			engine_lines(e, ENGINE_BOM, e->bom_len);
+			engine_buffer(e, ENGINE_BOM, e->bom_len);
 			return (i);
 		}
 		e->bom_len++;
@@ -553,24 +571,54 @@ engine_bom(struct engine *e, const char *p, size_t len)
 }
 
 /*
- * Scan the lines of a chunk that lie in it whole, from its first line
+ * Scan the lines of the slice that lie in it whole, from its first line
  * start (after the end of a line begun earlier) to its last newline.
  */
 static void
 engine_scan(struct engine *e, const char *p, size_t len)
 {
-	const char	*lo = p, *hi;
+	size_t	lo = 0, hi;
 
 	if (e->line.len != 0 || e->piece_sent) {
-		if ((lo = memchr(p, '\n', len)) == NULL) {
-			pfscan_chunk(e->pf, e->scratch, p, 0);
+		if ((lo = nlmap_next(&e->nl, 0)) == len) {
+			pfscan_chunk(e->pf, e->scratch, &e->nl, p, 0);
 			return;
 		}
 		lo++;
 	}
-	hi = memrchr(lo, '\n', (size_t)(p + len - lo));
-	hi = hi != NULL ? hi + 1 : lo;
-	pfscan_chunk(e->pf, e->scratch, lo, (size_t)(hi - lo));
+	hi = nlmap_prev(&e->nl, len);
+	hi = hi != NLMAP_NONE && hi >= lo ? hi + 1 : lo;
+	pfscan_chunk(e->pf, e->scratch, &e->nl, p + lo, hi - lo);
+}
+
+/*
+ * The length of the next slice of a feed: all of it up to ENGINE_SLICE
+ * bytes, else the lines that end in its first ENGINE_SLICE bytes (all of
+ * them, if none does).
+ */
+static size_t
+engine_slice_len(const char *p, size_t len)
+{
+	const char	*nl;
+
+	if (len <= ENGINE_SLICE)
+		return (len);
+	nl = memrchr(p, '\n', ENGINE_SLICE);
+	return (nl != NULL ? (size_t)(nl - p) + 1 : ENGINE_SLICE);
+}
+
+/* Feed one slice: map its newlines, scan it, pass its lines on. */
+static void
+engine_slice(struct engine *e, const char *p, size_t len)
+{
+	nlmap_build(&e->nl, p, len);
+	if (e->pf != NULL)
+		engine_scan(e, p, len);
+	e->chunk = p;
+	e->chunk_end = p + len;
+	engine_lines(e, p, len);
+	engine_flush(e);
+	e->chunk = e->chunk_end = NULL;
 }
 
 /* Feed a chunk of the document, of any size and boundary. */
@@ -585,13 +633,12 @@ engine_feed(struct engine *e, const char *p, size_t len)
 		p += n;
 		len -= n;
 	}
-	if (e->pf != NULL)
-		engine_scan(e, p, len);
-	e->chunk = p;
-	e->chunk_end = p + len;
-	engine_lines(e, p, len);
-	engine_flush(e);
-	e->chunk = e->chunk_end = NULL;
+	while (len > 0) {
+		n = engine_slice_len(p, len);
+		engine_slice(e, p, n);
+		p += n;
+		len -= n;
+	}
 }
 
 /* May prefilter slot match the line given serial scan? */
@@ -609,7 +656,7 @@ engine_finish(struct engine *e)
 
 	if (!e->bom_done) {	/* a document shorter than a mark */
 		e->bom_done = 1;
-		engine_lines(e, ENGINE_BOM, e->bom_len);
+		engine_buffer(e, ENGINE_BOM, e->bom_len);
 	}
 	if (e->line.len != 0 || e->piece_sent) {
 		engine_line(e, engine_assembled(e), e->line.len, 0, 0);

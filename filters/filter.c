@@ -39,7 +39,10 @@ filter_type_names(void)
 	return ("replace, drop-line, drop-block, blank");
 }
 
-/* Length of the Unicode White_Space character at p, or 0. */
+/*
+ * Length of the Unicode White_Space character at p, or 0.  Its first
+ * bytes are the ones line_may_be_blank (filter.h) knows.
+ */
 static size_t
 blank_char(const unsigned char *p, size_t len)
 {

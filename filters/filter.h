@@ -135,6 +135,23 @@ int				 filter_parse_size(const char *, uint64_t *);
 int				 filter_parse_number(const char *,
 				    unsigned long long *, const char **);
 
+/*
+ * Could the line be blank (line_is_blank)?  No when its first byte starts
+ * no white space character: most lines are told apart by that byte alone.
+ */
+static inline int
+line_may_be_blank(const char *s, size_t len)
+{
+	if (len == 0)
+		return (1);
+	switch ((unsigned char)s[0]) {
+	case ' ': case '\t': case '\v': case '\f': case '\r':
+	case 0xc2: case 0xe1: case 0xe2: case 0xe3:
+		return (1);
+	}
+	return (0);
+}
+
 extern const struct filter_type	filter_replace;
 extern const struct filter_type	filter_drop_line;
 extern const struct filter_type	filter_drop_block;

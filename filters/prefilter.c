@@ -33,6 +33,7 @@
 #include "filter.h"
 #include "fold.h"
 #include "log.h"
+#include "nlmap.h"
 #include "pattern.h"
 #include "prefilter.h"
 #include "required.h"
@@ -110,10 +111,12 @@ pfscan_free(struct pfscan *ps)
 
 /* Never called without Vectorscan: engines have no scan state. */
 void
-pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
+pfscan_chunk(struct pfscan *ps, struct scratch *sc, const struct nlmap *nl,
+    const char *p, size_t len)
 {
 	(void)ps;
 	(void)sc;
+	(void)nl;
 	(void)p;
 	(void)len;
 }
@@ -979,7 +982,7 @@ pfscan_full(struct pfscan *ps, uint64_t to)
 		ps->hi = ps->lo;
 		return (1);
 	}
-	nl = memrchr(ps->lo, '\n', (size_t)(to - 1));
+	nl = nlmap_find_before(ps->nl, ps->lo + to - 1, ps->lo);
 	ps->hi = nl != NULL ? nl + 1 : ps->lo;
 	ps->nhits = ps->line_first;
 	return (1);
@@ -1000,8 +1003,7 @@ pfscan_hit(unsigned int id, unsigned long long from, unsigned long long to,
 	if (ps->nhits != 0 && to < ps->hits[ps->nhits - 1].end)
 		ps->unsorted = 1;
 	if (to > ps->line_end) {	/* a hit in a later line */
-		nl = memchr(ps->lo + to - 1, '\n', (size_t)(ps->hi -
-		    (ps->lo + to - 1)));
+		nl = nlmap_find(ps->nl, ps->lo + to - 1, ps->hi);
 		ps->line_end = nl != NULL ? (uint64_t)(nl - ps->lo) + 1 :
 		    (uint64_t)(ps->hi - ps->lo);
 		ps->line_first = ps->nhits;
@@ -1035,11 +1037,13 @@ pfscan_order(const void *a, const void *b)
  * slots; then pfscan_line gives each line of it its verdicts.
  */
 void
-pfscan_chunk(struct pfscan *ps, struct scratch *sc, const char *p, size_t len)
+pfscan_chunk(struct pfscan *ps, struct scratch *sc, const struct nlmap *nl,
+    const char *p, size_t len)
 {
 	const struct prefilter	*pf = ps->pf;
 	hs_error_t		 rc;
 
+	ps->nl = nl;
 	ps->lo = ps->hi = p;
 	ps->nhits = ps->cur = ps->line_first = 0;
 	ps->line_end = 0;

@@ -27,6 +27,7 @@
 #include "pattern.h"
 
 struct config;
+struct nlmap;
 struct config_ctx;
 struct prefilter;
 struct scratch;
@@ -47,6 +48,7 @@ struct pfscan {
 	size_t			 cur;		/* next hit to apply */
 	const char		*lo;		/* lines wholly in [lo, hi) seen */
 	const char		*hi;
+	const struct nlmap	*nl;		/* the newlines around them */
 	uint64_t		 serial;	/* of the last line handed out */
 	uint64_t		 line_end;	/* scan: past the current line */
 	size_t			 line_first;	/* scan: its first hit */
@@ -61,8 +63,8 @@ void		 prefilter_free(struct prefilter *);
 size_t		 prefilter_nslots(const struct prefilter *);
 struct pfscan	*pfscan_new(const struct prefilter *);
 void		 pfscan_free(struct pfscan *);
-void		 pfscan_chunk(struct pfscan *, struct scratch *, const char *,
-		    size_t);
+void		 pfscan_chunk(struct pfscan *, struct scratch *,
+		    const struct nlmap *, const char *, size_t);
 enum pattern_result phrases_exec(const struct patterns *, struct scratch *,
 		    const char *, size_t, size_t, uint32_t, size_t *, size_t *);
 
@@ -90,34 +92,29 @@ pfscan_line(struct pfscan *ps, const char *p, size_t len)
 	return (ps->serial);
 }
 
-/* May slot match the line given serial by pfscan_line? */
 /*
- * For quiet lines (engine.c): the end of the next hit at or after p, as an
- * offset in the scanned chunk (UINT64_MAX: none), skipping hits before p.
+ * For quiet lines (engine.c), p being a line start in the scanned chunk:
+ * the lines from p whose newline lies before the point returned have no
+ * hit (hits before p are skipped).  NULL: p is not in the lines the scan
+ * saw.
  */
-static inline uint64_t
-pfscan_next_hit(struct pfscan *ps, const char *p)
+static inline const char *
+pfscan_quiet_end(struct pfscan *ps, const char *p)
 {
 	uint64_t	start;
 
-	if (ps == NULL || p < ps->lo || p >= ps->hi)
-		return (0);
+	if (p < ps->lo || p >= ps->hi)
+		return (NULL);
 	start = (uint64_t)(p - ps->lo);
 	while (ps->cur < ps->nhits && ps->hits[ps->cur].end <= start)
 		ps->cur++;
-	return (ps->cur < ps->nhits ? ps->hits[ps->cur].end : UINT64_MAX);
+	if (ps->cur < ps->nhits &&
+	    ps->hits[ps->cur].end < (uint64_t)(ps->hi - ps->lo))
+		return (ps->lo + ps->hits[ps->cur].end);
+	return (ps->hi);
 }
 
-/*
- * Is the line ending at the newline nl (within the scanned chunk) free of
- * hits, next being pfscan_next_hit's answer at its start?
- */
-static inline int
-pfscan_quiet(const struct pfscan *ps, const char *nl, uint64_t next)
-{
-	return (next != 0 && nl < ps->hi && (uint64_t)(nl - ps->lo) < next);
-}
-
+/* May slot match the line given serial by pfscan_line? */
 static inline int
 pfscan_may(const struct pfscan *ps, int slot, uint64_t serial)
 {

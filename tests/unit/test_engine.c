@@ -536,6 +536,74 @@ test_cut_and_utf8(void **state)
 	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));
 }
 
+/* Run in through cfg in feeds of chunk bytes; returns the output. */
+static void
+run_chunked(const struct config *cfg, const char *in, size_t len,
+    size_t chunk, struct sizesink *ss)
+{
+	struct sink	 sink = { sizesink_write, ss };
+	struct engine	*e;
+	size_t		 off, n;
+
+	memset(ss, 0, sizeof *ss);
+	e = engine_new(cfg, &sink, NULL);
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		engine_feed(e, in + off, n);
+	}
+	engine_finish(e);
+	engine_free(e);
+}
+
+/*
+ * A feed of several MiB is taken in slices of about 1 MiB (engine.c):
+ * lines across a slice's end, a 1.5 MiB line with no newline in a whole
+ * slice, blank lines and ads on either side give what small feeds give.
+ */
+static void
+test_big_feed_slices(void **state)
+{
+	static const char	*pieces[] = { "plain text line\n", "\n", "   \n",
+	    "【哒哒素材库】ad\n", "a##paidend##b\n", "哒哒君\n", "\r\n",
+	    "x" };
+	const char		*conf[] = { DEFAULTISH, "[engine]\nmax_line = 4M\n"
+	    DEFAULTISH };
+	struct config		*cfg;
+	struct sizesink		 one, small, odd;
+	struct buf		 in = { 0 };
+	uint64_t		 r = 7;
+	size_t			 i, c, big = 1536 * 1024;
+
+	(void)state;
+	while (in.len < 5 * 1024 * 1024) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		if (in.len > 2 * 1024 * 1024 && in.len < 3 * 1024 * 1024 &&
+		    big != 0) {
+			for (; big > 0; big--)
+				buf_append(&in, "y", 1);
+			continue;
+		}
+		i = (size_t)(r >> 33) % (sizeof pieces / sizeof pieces[0]);
+		buf_append(&in, pieces[i], strlen(pieces[i]));
+	}
+	for (c = 0; c < 2; c++) {
+		cfg = load(conf[c]);
+		run_chunked(cfg, in.data, in.len, in.len, &one);
+		run_chunked(cfg, in.data, in.len, 4099, &small);
+		run_chunked(cfg, in.data, in.len, 1024 * 1024 + 1, &odd);
+		assert_int_equal(one.out.len, small.out.len);
+		assert_memory_equal(one.out.data, small.out.data, one.out.len);
+		assert_int_equal(odd.out.len, small.out.len);
+		assert_memory_equal(odd.out.data, small.out.data, odd.out.len);
+		assert_true(one.out.len < in.len);
+		buf_free(&one.out);
+		buf_free(&small.out);
+		buf_free(&odd.out);
+		config_unref(cfg);
+	}
+	buf_free(&in);
+}
+
 int
 main(void)
 {
@@ -555,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_drop_block_queue),
 		cmocka_unit_test(test_rule_warn_rate_limited),
 		cmocka_unit_test(test_cut_and_utf8),
+		cmocka_unit_test(test_big_feed_slices),
 	};
 
 	return (cmocka_run_group_tests_name("engine", tests, NULL, NULL));

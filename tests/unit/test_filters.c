@@ -262,6 +262,30 @@ test_line_is_blank(void **state)
 	assert_false(line_is_blank("\0", 1));
 }
 
+/* line_may_be_blank says yes for every line line_is_blank calls blank. */
+static void
+test_line_may_be_blank(void **state)
+{
+	unsigned char	s[3];
+	unsigned int	b0, b1, b2;
+	size_t		len;
+
+	(void)state;
+	assert_true(line_may_be_blank("", 0));
+	assert_false(line_may_be_blank("a ", 2));
+	for (b0 = 0; b0 < 256; b0++)
+		for (b1 = 0; b1 < 256; b1++)
+			for (b2 = 0; b2 < 256; b2++) {
+				s[0] = (unsigned char)b0;
+				s[1] = (unsigned char)b1;
+				s[2] = (unsigned char)b2;
+				for (len = 1; len <= 3; len++)
+					if (line_is_blank((char *)s, len))
+						assert_true(line_may_be_blank(
+						    (char *)s, len));
+			}
+}
+
 /* Sizes: bytes, or K, M, G with an optional B or iB. */
 static void
 test_parse_size(void **state)
@@ -313,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_chain_order),
 		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_line_is_blank),
+		cmocka_unit_test(test_line_may_be_blank),
 		cmocka_unit_test(test_parse_size),
 	};
 

@@ -8,6 +8,7 @@
  */
 #include "helpers.h"
 
+#include "nlmap.h"
 #include "pattern.h"
 #include "prefilter.h"
 #include "required.h"
@@ -94,11 +95,13 @@ decide(const struct config *cfg, const char *chunk, char out[][8], size_t n)
 {
 	struct scratch	*sc = scratch_new();
 	struct pfscan	*ps = pfscan_new(cfg->pf);
+	struct nlmap	 map = { 0 };
 	const char	*p = chunk, *nl;
 	size_t		 i, k, nslots = prefilter_nslots(cfg->pf);
 	uint64_t	 s;
 
-	pfscan_chunk(ps, sc, chunk, strlen(chunk));
+	nlmap_build(&map, chunk, strlen(chunk));
+	pfscan_chunk(ps, sc, &map, chunk, strlen(chunk));
 	for (i = 0; i < n && (nl = strchr(p, '\n')) != NULL; i++) {
 		s = pfscan_line(ps, p, (size_t)(nl - p));
 		for (k = 0; k < nslots && k < 7; k++)
@@ -107,6 +110,7 @@ decide(const struct config *cfg, const char *chunk, char out[][8], size_t n)
 		out[i][k] = '\0';
 		p = nl + 1;
 	}
+	nlmap_free(&map);
 	pfscan_free(ps);
 	scratch_free(sc);
 }
@@ -145,6 +149,7 @@ test_unseen(void **state)
 	struct config		*cfg;
 	struct scratch		*sc;
 	struct pfscan		*ps;
+	struct nlmap		 map = { 0 };
 	static const char	 buf[] = "##paidend##\nplain\n##paid";
 
 	(void)state;
@@ -154,10 +159,12 @@ test_unseen(void **state)
 	assert_non_null(cfg);
 	sc = scratch_new();
 	ps = pfscan_new(cfg->pf);
-	pfscan_chunk(ps, sc, buf + 12, 6);	/* "plain\n" only */
+	nlmap_build(&map, buf, sizeof buf - 1);
+	pfscan_chunk(ps, sc, &map, buf + 12, 6);	/* "plain\n" only */
 	assert_int_equal(pfscan_line(ps, buf, 11), 0);
 	assert_true(pfscan_line(ps, buf + 12, 5) != 0);
 	assert_int_equal(pfscan_line(ps, buf + 18, 6), 0);
+	nlmap_free(&map);
 	pfscan_free(ps);
 	scratch_free(sc);
 	config_unref(cfg);

@@ -1,0 +1,87 @@
+/*
+ * The newlines of a slice of input, as a bitmap: bit i of the map is set
+ * when byte i is '\n'.  The engine builds one per slice it is fed, in one
+ * pass (SSE2 where the machine has it), and then finds each line's end,
+ * and the lines between two prefilter hits, with bit operations instead
+ * of a memchr call per line.
+ */
+#ifndef NLMAP_H
+#define NLMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NLMAP_NONE	SIZE_MAX
+
+struct nlmap {
+	const char	*base;		/* the slice mapped */
+	size_t		 len;
+	uint64_t	*bits;		/* (len + 63) / 64 words */
+	size_t		 cap;		/* words allocated */
+};
+
+void	nlmap_build(struct nlmap *, const char *, size_t);
+void	nlmap_free(struct nlmap *);
+int	nlmap_set_avx2(int);
+
+/* Offset of the first newline at or after off, or m->len if none. */
+static inline size_t
+nlmap_next(const struct nlmap *m, size_t off)
+{
+	size_t		w, nw;
+	uint64_t	bits;
+
+	if (off >= m->len)
+		return (m->len);
+	w = off >> 6;
+	nw = (m->len + 63) >> 6;
+	bits = m->bits[w] & (~(uint64_t)0 << (off & 63));
+	while (bits == 0) {
+		if (++w == nw)
+			return (m->len);
+		bits = m->bits[w];
+	}
+	return ((w << 6) + (size_t)__builtin_ctzll(bits));
+}
+
+/* Offset of the last newline before off, or NLMAP_NONE if none. */
+static inline size_t
+nlmap_prev(const struct nlmap *m, size_t off)
+{
+	size_t		w;
+	uint64_t	bits;
+
+	if (off > m->len)
+		off = m->len;
+	if (off == 0)
+		return (NLMAP_NONE);
+	off--;
+	w = off >> 6;
+	bits = m->bits[w] & (~(uint64_t)0 >> (63 - (off & 63)));
+	while (bits == 0) {
+		if (w == 0)
+			return (NLMAP_NONE);
+		bits = m->bits[--w];
+	}
+	return ((w << 6) + 63 - (size_t)__builtin_clzll(bits));
+}
+
+/* The newline at or after p in the slice, or NULL if none before end. */
+static inline const char *
+nlmap_find(const struct nlmap *m, const char *p, const char *end)
+{
+	size_t	o = nlmap_next(m, (size_t)(p - m->base));
+
+	return (m->base + o < end ? m->base + o : NULL);
+}
+
+/* The last newline before p in the slice, or NULL if none from lo on. */
+static inline const char *
+nlmap_find_before(const struct nlmap *m, const char *p, const char *lo)
+{
+	size_t	o = nlmap_prev(m, (size_t)(p - m->base));
+
+	return (o != NLMAP_NONE && m->base + o >= lo ? m->base + o : NULL);
+}
+
+#endif
