@@ -22,7 +22,7 @@ CC	?= cc
 
 # Debian packages needed to build and test.
 DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
-	   libsystemd-dev libjansson-dev libcmocka-dev systemd man-db groff-base \
+	   libjansson-dev libcmocka-dev systemd man-db groff-base \
 	   clang libclang-rt-14-dev socat python3-pytest python3-distributed \
 	   libvectorscan-dev
 
@@ -30,7 +30,7 @@ DEB_PKGS = gcc make pkg-config libpcre2-dev libinih-dev libevent-dev \
 PKG_DEB_PKGS = build-essential dpkg-dev debhelper lintian debootstrap \
 	   systemd-container
 
-PKGS	 = libpcre2-8 inih libevent libevent_pthreads libsystemd
+PKGS	 = libpcre2-8 inih libevent libevent_pthreads
 
 # The whole-buffer prefilter and phrase lists use Vectorscan (libhs) when
 # pkg-config finds it; VECTORSCAN=no builds without (every rule then runs

@@ -5,13 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <systemd/sd-daemon.h>
 
 #include "listen.h"
 #include "log.h"
@@ -20,6 +19,8 @@
 
 #define LISTEN_BACKLOG	SOMAXCONN
 #define LISTEN_MAX_MADE	8
+#define LISTEN_FDS_START 3	/* systemd's first passed descriptor */
+#define LISTEN_FDS_MAX	64	/* more than that is not a real set-up */
 
 /* The socket files this process made and has not removed yet. */
 static struct listen_sock	*listen_made[LISTEN_MAX_MADE];
@@ -229,6 +230,88 @@ listen_adopt(struct listen_sock *ls, int fd)
 		log_warn("fcntl on inherited socket %d", fd);
 }
 
+/* A positive decimal number from the environment, or 0. */
+static long
+listen_env_number(const char *name)
+{
+	const char	*v = getenv(name);
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return (0);
+	errno = 0;
+	n = strtol(v, &end, 10);
+	return (errno == 0 && *end == '\0' && n > 0 ? n : 0);
+}
+
+/*
+ * How many descriptors systemd passed to this process (the socket
+ * activation protocol of sd_listen_fds(3): LISTEN_PID, LISTEN_FDS, and
+ * LISTEN_FDNAMES, whose copy *names gets, NULL if unset).  0 if none, or
+ * if one named is not open: then none is touched, as libsystemd does.
+ * The variables are removed, so that nothing started later sees them.
+ */
+static int
+listen_fds(char **names)
+{
+	const char	*v;
+	long		 n = 0, i;
+
+	*names = NULL;
+	if (listen_env_number("LISTEN_PID") == (long)getpid())
+		n = listen_env_number("LISTEN_FDS");
+	if (n > LISTEN_FDS_MAX) {
+		log_warnx("ignoring LISTEN_FDS=%ld: more than %d", n,
+		    LISTEN_FDS_MAX);
+		n = 0;
+	}
+	for (i = 0; i < n; i++)
+		if (fcntl(LISTEN_FDS_START + (int)i, F_GETFD) == -1) {
+			log_warnx("ignoring LISTEN_FDS=%ld: descriptor %ld is "
+			    "not open", n, LISTEN_FDS_START + i);
+			n = 0;
+		}
+	if (n > 0 && (v = getenv("LISTEN_FDNAMES")) != NULL)
+		*names = xstrdup(v);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return ((int)n);
+}
+
+/* Is name the i-th of the colon-separated names (NULL: none named)? */
+static int
+listen_fd_named(const char *names, int i, const char *name)
+{
+	size_t	len = strlen(name);
+
+	for (; names != NULL && i > 0; i--)
+		if ((names = strchr(names, ':')) != NULL)
+			names++;
+	return (names != NULL && strncmp(names, name, len) == 0 &&
+	    (names[len] == '\0' || names[len] == ':'));
+}
+
+/* Is fd a listening UNIX stream socket? */
+static int
+listen_is_unix_listener(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof (int), slen = sizeof ss;
+	int			type = 0, acc = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+	    type != SOCK_STREAM)
+		return (0);
+	len = sizeof acc;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == -1 ||
+	    acc == 0)
+		return (0);
+	return (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0 &&
+	    ss.ss_family == AF_UNIX);
+}
+
 /*
  * Listening UNIX stream sockets inherited from systemd: the one named
  * "jsonl" (FileDescriptorName=jsonl) speaks JSON Lines, the other the raw
@@ -237,18 +320,15 @@ listen_adopt(struct listen_sock *ls, int fd)
 void
 listen_systemd(int *raw, int *jsonl)
 {
-	char	**names = NULL;
-	int	  n, i, fd, *slot;
+	char	*names;
+	int	 n, i, fd, *slot;
 
 	*raw = *jsonl = -1;
-	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
-		return;
+	n = listen_fds(&names);
 	for (i = 0; i < n; i++) {
-		fd = SD_LISTEN_FDS_START + i;
-		slot = (names != NULL && strcmp(names[i], "jsonl") == 0) ?
-		    jsonl : raw;
-		if (*slot == -1 && sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL,
-		    0) > 0)
+		fd = LISTEN_FDS_START + i;
+		slot = listen_fd_named(names, i, "jsonl") ? jsonl : raw;
+		if (*slot == -1 && listen_is_unix_listener(fd))
 			*slot = fd;
 		else {
 			log_warnx("ignoring inherited descriptor %d: not a "
@@ -257,8 +337,6 @@ listen_systemd(int *raw, int *jsonl)
 			close(fd);
 		}
 	}
-	for (i = 0; names != NULL && i < n; i++)
-		free(names[i]);
 	free(names);
 }
 

@@ -1,38 +1,88 @@
 /*
- * systemd readiness and status messages through libsystemd (sd_notify).
- * Without NOTIFY_SOCKET in the environment these do nothing.
+ * systemd readiness and status messages (sd_notify(3)): one datagram to
+ * the UNIX socket named by NOTIFY_SOCKET, a path or, after '@', an
+ * abstract name.  The protocol is stable and small, so it is spoken here
+ * rather than through libsystemd, whose dependencies (compression and
+ * crypto libraries) would load into every run of scrubd, one-shot ones
+ * too.  Without NOTIFY_SOCKET in the environment these do nothing.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "log.h"
 #include "notify.h"
+
+/*
+ * The service manager's socket address from NOTIFY_SOCKET; its length, 0
+ * if the variable is unset or empty, -1 if it is not an address we speak.
+ */
+static int
+notify_address(struct sockaddr_un *sun, socklen_t *len)
+{
+	const char	*path = getenv("NOTIFY_SOCKET");
+	size_t		 n;
+
+	if (path == NULL || *path == '\0')
+		return (0);
+	n = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || n >= sizeof sun->sun_path)
+		return (-1);
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, n);
+	if (path[0] == '@')
+		sun->sun_path[0] = '\0';	/* abstract: no terminating NUL */
+	else
+		n++;
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	return (1);
+}
 
 /* Send one notification; failures are logged at debug level only. */
 static void
 notify_send(const char *fmt, ...)
 {
-	va_list	ap;
-	char	msg[512];
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	va_list			ap;
+	char			msg[512];
+	int			fd, rc;
 
+	if ((rc = notify_address(&sun, &len)) <= 0) {
+		if (rc < 0)
+			log_debug("NOTIFY_SOCKET is not a UNIX socket address");
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (sd_notify(0, msg) < 0)
-		log_debug("sd_notify failed: %s", msg);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_debug("notify socket: %s", strerror(errno));
+		return;
+	}
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len) == -1)
+		log_debug("notify %s: %s", msg, strerror(errno));
+	close(fd);
 }
 
 /* Is a service manager listening for notifications? */
 int
 notify_enabled(void)
 {
-	return (sd_notify(0, "") > 0);
+	struct sockaddr_un	sun;
+	socklen_t		len;
+
+	return (notify_address(&sun, &len) > 0);
 }
 
 /* Listening and serving. */
