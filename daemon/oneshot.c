@@ -2,8 +2,17 @@
  * One-shot mode: clean each named file, or standard input, to standard
  * output.  Each file is its own document (or JSON Lines stream).  The
  * file loop and the read loop also serve --explain (explain.c).
+ *
+ * Output is gathered, not copied, where it can be: the engine passes
+ * kept lines on from the read buffer itself, and those stay valid until
+ * the read is fed, so they are written from there (writev) once it is;
+ * only what lies elsewhere (rewritten lines, JSON Lines rows, transcoded
+ * text) is copied into the output buffer.
  */
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,63 +26,117 @@
 #include "xmalloc.h"
 
 #define ONESHOT_BUFSIZE	(256 * 1024)
+#define ONESHOT_IOV	256		/* pieces gathered in one writev */
+#define ONESHOT_REF_MIN	64		/* shorter pieces are copied */
 
 struct oneshot_out {
-	char		*buf;
+	char		*buf;		/* copied output */
 	size_t		 len;
+	struct iovec	 iov[ONESHOT_IOV];	/* what to write, in order */
+	int		 niov;
+	int		 refs;		/* pieces of them in the read buffer */
+	const char	*in;		/* the read being fed, [in, in_end) */
+	const char	*in_end;
 	int		 failed;
 	const struct config *cfg;
 	int		 jsonl;
 };
 
-/* Write all of p to fd; -1 on error. */
-static int
-oneshot_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
+/* A stream and the output it writes to, for the feed adapter. */
+struct oneshot_feed_arg {
+	struct stream		*st;
+	struct oneshot_out	*o;
+};
 
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
+/* Write all of iov[0, n) to fd; -1 on error. */
+static int
+oneshot_writev_all(int fd, struct iovec *iov, int n)
+{
+	ssize_t	w;
+	size_t	done;
+
+	while (n > 0) {
+		if ((w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return (-1);
 		}
-		p += n;
-		len -= (size_t)n;
+		for (done = (size_t)w; n > 0 && done >= iov->iov_len; n--)
+			done -= iov++->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
 	}
 	return (0);
 }
 
-/* Flush buffered output to standard output. */
+/* Write what is gathered to standard output. */
 static void
 oneshot_flush(struct oneshot_out *o)
 {
-	if (o->len != 0 && !o->failed &&
-	    oneshot_write_all(STDOUT_FILENO, o->buf, o->len) != 0) {
+	if (o->niov != 0 && !o->failed &&
+	    oneshot_writev_all(STDOUT_FILENO, o->iov, o->niov) != 0) {
 		log_warn("write to standard output");
 		o->failed = 1;
 	}
+	o->niov = o->refs = 0;
 	o->len = 0;
 }
 
-/* The engine's sink: buffer small writes, pass large ones straight on. */
+/*
+ * Add [p, p + len) to the pieces to write (ref: it lies in the read being
+ * fed), joined to the last one if that ends at p.
+ */
+static void
+oneshot_gather(struct oneshot_out *o, const char *p, size_t len, int ref)
+{
+	struct iovec	*last;
+
+	o->refs += ref;
+	if (o->niov != 0) {
+		last = &o->iov[o->niov - 1];
+		if ((const char *)last->iov_base + last->iov_len == p) {
+			last->iov_len += len;
+			return;
+		}
+	}
+	if (o->niov == ONESHOT_IOV) {
+		oneshot_flush(o);
+		o->refs = ref;
+	}
+	o->iov[o->niov].iov_base = (void *)p;
+	o->iov[o->niov++].iov_len = len;
+}
+
+/*
+ * The engine's sink: pieces of the read being fed are gathered where they
+ * lie, others copied into the buffer.
+ */
 static void
 oneshot_sink_write(void *arg, const char *p, size_t len)
 {
 	struct oneshot_out	*o = arg;
+	size_t			 n;
 
-	if (o->len + len > ONESHOT_BUFSIZE)
-		oneshot_flush(o);
-	if (len >= ONESHOT_BUFSIZE) {
-		if (!o->failed &&
-		    oneshot_write_all(STDOUT_FILENO, p, len) != 0) {
-			log_warn("write to standard output");
-			o->failed = 1;
-		}
+	if (len == 0)
+		return;
+	if (len >= ONESHOT_REF_MIN && o->in != NULL && p >= o->in &&
+	    p + len <= o->in_end) {
+		oneshot_gather(o, p, len, 1);
 		return;
 	}
-	memcpy(o->buf + o->len, p, len);
-	o->len += len;
+	while (len > 0) {
+		if (o->len == ONESHOT_BUFSIZE || o->niov == ONESHOT_IOV)
+			oneshot_flush(o);	/* so that gathering will not */
+		n = ONESHOT_BUFSIZE - o->len < len ? ONESHOT_BUFSIZE - o->len :
+		    len;
+		memcpy(o->buf + o->len, p, n);
+		oneshot_gather(o, o->buf + o->len, n, 0);
+		o->len += n;
+		p += n;
+		len -= n;
+	}
 }
 
 /* Read fd to its end, handing each chunk to feed; -1 on a read error. */
@@ -130,11 +193,21 @@ oneshot_each(char **files, int nfiles, oneshot_doc doc, void *arg)
 	return (rc);
 }
 
-/* Feed adapter for a stream. */
+/*
+ * Feed adapter for a stream: the read may be written from while it is
+ * fed, and what is gathered from it goes out before the next read.
+ */
 static void
 oneshot_feed_stream(void *arg, const char *p, size_t len)
 {
-	stream_feed(arg, p, len);
+	struct oneshot_feed_arg	*fa = arg;
+
+	fa->o->in = p;
+	fa->o->in_end = p + len;
+	stream_feed(fa->st, p, len);
+	if (fa->o->refs != 0)
+		oneshot_flush(fa->o);
+	fa->o->in = fa->o->in_end = NULL;
 }
 
 /* Clean one file as one document (or JSON Lines stream). */
@@ -143,6 +216,7 @@ oneshot_doc_clean(void *arg, int fd, const char *name)
 {
 	struct oneshot_out	*o = arg;
 	struct sink		 sink = { oneshot_sink_write, o };
+	struct oneshot_feed_arg	 fa;
 	struct stream		*st;
 	int			 rc;
 
@@ -150,7 +224,9 @@ oneshot_doc_clean(void *arg, int fd, const char *name)
 		return (1);
 	st = stream_new(o->cfg, &sink, o->jsonl ? STREAM_JSONL : STREAM_RAW,
 	    NULL);
-	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, st)) == 0) {
+	fa.st = st;
+	fa.o = o;
+	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, &fa)) == 0) {
 		stream_finish(st);
 		if (!o->jsonl)
 			log_debug("%s: read as %s", name,

@@ -127,3 +127,30 @@ def test_pattern_that_cannot_finish_keeps_text_and_warns(scrubd, tmp_path):
     assert r.stdout == doc
     assert r.stderr.count(b"a pattern failed to run (match limit "
                           b"exceeded)") == 1
+
+
+def test_gathered_and_copied_output_interleave(scrubd, tmp_path):
+    """Output written from the read buffer (kept lines) and copied
+    (rewritten lines) comes out in order: kept and rewritten lines take
+    turns, many pieces to a read, the rewritten ones longer and longer so
+    that each batch of copies outgrows the one before, two copies longer
+    than the output buffer, and a slow reader on a pipe."""
+    parts, want = [], []
+    for i in range(12000):
+        if i % 2 == 0:
+            parts.append(b"kept %d " % i + b"x" * 80 + b"\n")
+            want.append(parts[-1])
+        else:
+            body = b"w%d" % i + b"v" * (100 + i // 8)
+            parts.append(body + MARK_E + b"\n")
+            want.append(body + b"\n")
+        if i in (3001, 8001):
+            body = b"z" * 300000
+            parts.append(body + MARK_B + body + b"\n")
+            want.append(body + body + b"\n")
+    doc = tmp_path / "d.txt"
+    doc.write_bytes(b"".join(parts))
+    r = run(["sh", "-c", f'"{scrubd}" -c "{CONF}" -F < "{doc}" | '
+             "(sleep 0.5; cat)"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"".join(want)
