@@ -216,6 +216,8 @@ engine_deliver(struct engine *e, size_t i, const struct line *l)
 		st->in = NULL;
 		if (!st->passed)
 			return;		/* dropped, held, or passed on already */
+		st->passed = 0;		/* so that a later stage_next from
+					   outside a line starts clean */
 	}
 	engine_emit(e, l);
 }
@@ -449,6 +451,31 @@ engine_idle(const struct engine *e)
 	return (1);
 }
 
+/*
+ * The next line is quiet but for stages that are not idle: settle each
+ * that can be (see filter.h), in order; is every stage idle then?
+ */
+static int
+engine_settle(struct engine *e)
+{
+	struct stage	*st;
+	size_t		 i;
+
+	if (!e->quiet || e->line.len != 0 || e->piece_sent)
+		return (0);
+	for (i = 0; i < e->nstages; i++) {
+		st = &e->stages[i];
+		if (st->rule->type->idle(st))
+			continue;
+		if (st->rule->type->settle == NULL)
+			return (0);
+		st->rule->type->settle(st);
+		if (!st->rule->type->idle(st))
+			return (0);
+	}
+	return (1);
+}
+
 /* Count n bytes of quiet lines as passed by every stage. */
 static void
 engine_quiet_stats(struct engine *e, size_t n)
@@ -491,7 +518,7 @@ engine_quiet(struct engine *e, const char *p, const char **nlp)
 		    line_may_be_blank(m->base + off, o - off) &&
 		    line_is_blank(m->base + off, o - off)))
 			break;
-		if (off == start && !engine_idle(e))
+		if (off == start && !engine_idle(e) && !engine_settle(e))
 			break;
 		if (o + 1 - run > e->max_line) {
 			engine_run_add(e, m->base + run, off - run);

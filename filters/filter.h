@@ -89,6 +89,13 @@ struct filter_type {
 	 */
 	int		 (*idle)(const struct stage *);
 	/*
+	 * The next line is a whole content line with no prefilter hit: do
+	 * now what it would make the stage do before passing it on (blank:
+	 * pass the blank lines it holds), so that the stage is idle and the
+	 * line can go by it.  NULL: only the line itself can do that.
+	 */
+	void		 (*settle)(struct stage *);
+	/*
 	 * Even idle, the stage acts on blank lines (blank): quiet lines must
 	 * not be blank.  Other types pass a blank line with no hit unchanged
 	 * while idle, as they pass a content line.

@@ -105,9 +105,9 @@ blank_state_free(void *arg)
 	free(s);
 }
 
-/* A content line: pass held blank lines, then the line. */
+/* Content comes: pass the blank lines held; no run is open any more. */
 static void
-blank_content(struct stage *st, const struct line *l)
+blank_settle(struct stage *st)
 {
 	struct blank_state	*s = st->state;
 
@@ -117,6 +117,13 @@ blank_content(struct stage *st, const struct line *l)
 	}
 	s->in_run = 0;
 	s->seen_content = 1;
+}
+
+/* A content line: pass held blank lines, then the line. */
+static void
+blank_content(struct stage *st, const struct line *l)
+{
+	blank_settle(st);
 	stage_next(st, l);
 }
 
@@ -181,5 +188,6 @@ const struct filter_type filter_blank = {
 	.line = blank_line,
 	.finish = blank_finish,
 	.idle = blank_idle,
+	.settle = blank_settle,
 	.idle_sees_blank = 1,
 };

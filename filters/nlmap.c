@@ -118,12 +118,14 @@ nlmap_words(uint64_t *bits, const char *p, size_t nw)
 void
 nlmap_build(struct nlmap *m, const char *p, size_t len)
 {
-	size_t		nw = (len + 63) / 64, full = len / 64, rest;
+	size_t		nw = (len + 63) / 64, full = len / 64, rest, i;
 	uint64_t	w = 0;
 
 	if (nw > m->cap) {
 		free(m->bits);
+		free(m->sum);
 		m->bits = xreallocarray(NULL, nw, sizeof *m->bits);
+		m->sum = xreallocarray(NULL, (nw + 63) / 64, sizeof *m->sum);
 		m->cap = nw;
 	}
 	m->base = p;
@@ -134,6 +136,10 @@ nlmap_build(struct nlmap *m, const char *p, size_t len)
 			w |= (uint64_t)(p[full * 64 + rest] == '\n') << rest;
 		m->bits[full] = w;
 	}
+	for (i = 0; i < (nw + 63) / 64; i++)
+		m->sum[i] = 0;
+	for (i = 0; i < nw; i++)
+		m->sum[i / 64] |= (uint64_t)(m->bits[i] != 0) << (i % 64);
 }
 
 /* Free a map's memory. */
@@ -141,5 +147,6 @@ void
 nlmap_free(struct nlmap *m)
 {
 	free(m->bits);
+	free(m->sum);
 	memset(m, 0, sizeof *m);
 }

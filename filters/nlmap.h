@@ -17,6 +17,7 @@ struct nlmap {
 	const char	*base;		/* the slice mapped */
 	size_t		 len;
 	uint64_t	*bits;		/* (len + 63) / 64 words */
+	uint64_t	*sum;		/* bit w: bits[w] is not 0 */
 	size_t		 cap;		/* words allocated */
 };
 
@@ -24,24 +25,34 @@ void	nlmap_build(struct nlmap *, const char *, size_t);
 void	nlmap_free(struct nlmap *);
 int	nlmap_set_avx2(int);
 
-/* Offset of the first newline at or after off, or m->len if none. */
+/*
+ * Offset of the first newline at or after off, or m->len if none: in the
+ * word of off, else in the next word the summary says has one.
+ */
 static inline size_t
 nlmap_next(const struct nlmap *m, size_t off)
 {
-	size_t		w, nw;
+	size_t		w, s, nw;
 	uint64_t	bits;
 
 	if (off >= m->len)
 		return (m->len);
 	w = off >> 6;
-	nw = (m->len + 63) >> 6;
 	bits = m->bits[w] & (~(uint64_t)0 << (off & 63));
+	if (bits != 0)
+		return ((w << 6) + (size_t)__builtin_ctzll(bits));
+	nw = (m->len + 63) >> 6;
+	if (++w == nw)
+		return (m->len);
+	s = w >> 6;
+	bits = m->sum[s] & (~(uint64_t)0 << (w & 63));
 	while (bits == 0) {
-		if (++w == nw)
+		if (++s == (nw + 63) >> 6)
 			return (m->len);
-		bits = m->bits[w];
+		bits = m->sum[s];
 	}
-	return ((w << 6) + (size_t)__builtin_ctzll(bits));
+	w = (s << 6) + (size_t)__builtin_ctzll(bits);
+	return ((w << 6) + (size_t)__builtin_ctzll(m->bits[w]));
 }
 
 /* Offset of the last newline before off, or NLMAP_NONE if none. */

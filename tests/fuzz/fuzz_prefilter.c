@@ -139,7 +139,7 @@ static void
 fuzz_rule(struct fuzz_in *in, FILE *f, unsigned i, char **files,
     size_t *nfiles)
 {
-	unsigned	t = fuzz_byte(in) % 8;
+	unsigned	t = fuzz_byte(in) % 8, k;
 
 	fprintf(f, "[filter:r%u]\n", i);
 	if (t < 3) {
@@ -154,8 +154,11 @@ fuzz_rule(struct fuzz_in *in, FILE *f, unsigned i, char **files,
 		fprintf(f, "type = drop-block\nmax_lines = 4\n");
 		fuzz_keys(in, f, "begin", files, nfiles);
 		fuzz_keys(in, f, "end", files, nfiles);
-	} else
-		fprintf(f, "type = blank\n");
+	} else {
+		k = fuzz_byte(in) % 4;
+		fprintf(f, "type = blank\nsqueeze = %s\ntrim = %s\n",
+		    k & 1 ? "no" : "yes", k & 2 ? "no" : "yes");
+	}
 	if (t < 7 && fuzz_byte(in) % 4 == 0)
 		fprintf(f, "caseless = yes\n");
 }

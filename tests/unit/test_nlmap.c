@@ -3,7 +3,8 @@
  * many newlines, NULs and bytes with the high bit set, at every length up
  * to a few words and at every start alignment, nlmap_next, nlmap_prev,
  * nlmap_find and nlmap_find_before give what a byte loop gives, at every
- * offset, with AVX2 and without; a map built again over a shorter text
+ * offset, with AVX2 and without; over texts of many summary words (4 KiB
+ * each) with newlines far apart too; a map built again over a shorter text
  * forgets the longer one.
  */
 #include "helpers.h"
@@ -135,12 +136,50 @@ test_edges(void **state)
 	nlmap_free(&m);
 }
 
+/* Long texts: newlines none, one at either end, or thousands apart. */
+static void
+test_long(void **state)
+{
+	/* 0: at both ends only; SIZE_MAX: none; else every gap bytes. */
+	static const size_t	gaps[] = { 0, SIZE_MAX, 1, 4095, 4096, 4097,
+	    30000 };
+	enum { T_LONG = 70001 };
+	static char		text[T_LONG];
+	static size_t		next[T_LONG + 1], prev[T_LONG + 1];
+	struct nlmap		m = { 0 };
+	size_t			g, i, len = T_LONG;
+
+	(void)state;
+	for (g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+		memset(text, 'x', len);
+		if (gaps[g] == 0) {
+			text[0] = '\n';
+			text[len - 1] = '\n';
+		} else if (gaps[g] != SIZE_MAX)
+			for (i = gaps[g] / 2; i < len; i += gaps[g])
+				text[i] = '\n';
+		next[len] = len;
+		for (i = len; i-- > 0;)
+			next[i] = text[i] == '\n' ? i : next[i + 1];
+		prev[0] = NLMAP_NONE;
+		for (i = 1; i <= len; i++)
+			prev[i] = text[i - 1] == '\n' ? i - 1 : prev[i - 1];
+		nlmap_build(&m, text, len);
+		for (i = 0; i <= len; i++) {
+			assert_int_equal(nlmap_next(&m, i), next[i]);
+			assert_int_equal(nlmap_prev(&m, i), prev[i]);
+		}
+	}
+	nlmap_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_naive),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_long),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -225,6 +225,17 @@ test_agree(void **state)
 	    "begin = ^BEGIN\nend = ^END$\n",
 	    "\n\n \t\r\n\xe3\x80\x80\nx\n x \n\nBEGIN\n\nEND\n\n\xc2\xa0\n"
 	    "y\n\r\n");
+	/* A quiet line after blank lines a rule holds settles that rule. */
+	AGREE("[filter:m]\ntype = replace\npattern = ##paid(?:begin|end)##\n"
+	    "[filter:b]\ntype = blank\n[filter:b2]\ntype = blank\n"
+	    "squeeze = no\n",
+	    "\n\nq\n\n\n r\n\xe3\x80\x80\nplain\n##paidend##\n\nlast\n \n");
+	AGREE("[filter:b]\ntype = blank\ntrim = no\n[filter:d]\n"
+	    "type = drop-block\nbegin = ^BEGIN\nend = ^END$\n",
+	    "x\n\n\nBEGIN\n\ny\nEND\n\nz\n\n");
+	AGREE("[filter:b]\ntype = blank\nsqueeze = no\n[filter:w]\n"
+	    "type = drop-line\npattern = ^w$\n[filter:b3]\ntype = blank\n",
+	    "\n\na\n\n\nw\n\nb\n\t\nw\nc\n\n");
 }
 
 /* Phrase lists: leftmost, then first listed, as PCRE2's alternation. */
