@@ -230,7 +230,7 @@ listen_adopt(struct listen_sock *ls, int fd)
 		log_warn("fcntl on inherited socket %d", fd);
 }
 
-/* A positive decimal number from the environment, or 0. */
+/* A decimal number from the environment: 0 if unset, -1 if not one. */
 static long
 listen_env_number(const char *name)
 {
@@ -238,42 +238,66 @@ listen_env_number(const char *name)
 	char		*end;
 	long		 n;
 
-	if (v == NULL || *v < '0' || *v > '9')
+	if (v == NULL)
 		return (0);
+	if (*v < '0' || *v > '9')
+		return (-1);
 	errno = 0;
 	n = strtol(v, &end, 10);
-	return (errno == 0 && *end == '\0' && n > 0 ? n : 0);
+	return (errno == 0 && *end == '\0' ? n : -1);
+}
+
+/* How many colon-separated names v holds ("" holds none). */
+static long
+listen_count_names(const char *v)
+{
+	long	n = *v != '\0';
+
+	for (; *v != '\0'; v++)
+		n += *v == ':';
+	return (n);
 }
 
 /*
- * How many descriptors systemd passed to this process (the socket
- * activation protocol of sd_listen_fds(3): LISTEN_PID, LISTEN_FDS, and
- * LISTEN_FDNAMES, whose copy *names gets, NULL if unset).  0 if none, or
- * if one named is not open: then none is touched, as libsystemd does.
- * The variables are removed, so that nothing started later sees them.
+ * How many descriptors systemd passed to this process, by the socket
+ * activation protocol of sd_listen_fds(3): LISTEN_PID (this process),
+ * LISTEN_FDS (how many, from 3 on) and LISTEN_FDNAMES (their names, of
+ * which *names gets a copy, NULL if unset).  0 if none is for us, or if
+ * the variables are wrong (LISTEN_FDS not a number, more than
+ * LISTEN_FDS_MAX, a descriptor it counts not open, or LISTEN_FDNAMES
+ * naming another number of them: libsystemd refuses those too); then no
+ * descriptor is touched.  The variables are removed, so that nothing
+ * started later sees them.
  */
 static int
 listen_fds(char **names)
 {
-	const char	*v;
+	const char	*v = getenv("LISTEN_FDNAMES");
 	long		 n = 0, i;
 
 	*names = NULL;
-	if (listen_env_number("LISTEN_PID") == (long)getpid())
-		n = listen_env_number("LISTEN_FDS");
-	if (n > LISTEN_FDS_MAX) {
-		log_warnx("ignoring LISTEN_FDS=%ld: more than %d", n,
-		    LISTEN_FDS_MAX);
-		n = 0;
-	}
-	for (i = 0; i < n; i++)
-		if (fcntl(LISTEN_FDS_START + (int)i, F_GETFD) == -1) {
-			log_warnx("ignoring LISTEN_FDS=%ld: descriptor %ld is "
-			    "not open", n, LISTEN_FDS_START + i);
+	if (listen_env_number("LISTEN_PID") == (long)getpid() &&
+	    (n = listen_env_number("LISTEN_FDS")) != 0) {
+		if (n < 0 || n > LISTEN_FDS_MAX) {
+			log_warnx("ignoring LISTEN_FDS=%s: not a number of "
+			    "descriptors up to %d", getenv("LISTEN_FDS"),
+			    LISTEN_FDS_MAX);
 			n = 0;
 		}
-	if (n > 0 && (v = getenv("LISTEN_FDNAMES")) != NULL)
-		*names = xstrdup(v);
+		for (i = 0; i < n; i++)
+			if (fcntl(LISTEN_FDS_START + (int)i, F_GETFD) == -1) {
+				log_warnx("ignoring LISTEN_FDS=%ld: descriptor "
+				    "%ld is not open", n, LISTEN_FDS_START + i);
+				n = 0;
+			}
+		if (n > 0 && v != NULL && listen_count_names(v) != n) {
+			log_warnx("ignoring LISTEN_FDS=%ld: LISTEN_FDNAMES "
+			    "names %ld", n, listen_count_names(v));
+			n = 0;
+		}
+		if (n > 0 && v != NULL)
+			*names = xstrdup(v);
+	}
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");

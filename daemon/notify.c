@@ -54,7 +54,7 @@ notify_send(const char *fmt, ...)
 	struct sockaddr_un	sun;
 	socklen_t		len;
 	va_list			ap;
-	char			msg[512];
+	char			msg[512], *p;
 	int			fd, rc;
 
 	if ((rc = notify_address(&sun, &len)) <= 0) {
@@ -69,9 +69,14 @@ notify_send(const char *fmt, ...)
 		log_debug("notify socket: %s", strerror(errno));
 		return;
 	}
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, len) == -1)
-		log_debug("notify %s: %s", msg, strerror(errno));
+	/* A manager that does not read must not stall the daemon. */
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT,
+	    (struct sockaddr *)&sun, len) == -1) {
+		rc = errno;
+		for (p = msg; (p = strchr(p, '\n')) != NULL;)
+			*p = ' ';	/* one log line */
+		log_debug("notify %s: %s", msg, strerror(rc));
+	}
 	close(fd);
 }
 

@@ -7,12 +7,18 @@
  * very start of the document goes straight to the sink: the rules see
  * line 1 without it.
  *
- * With a prefilter (prefilter.h), each chunk's complete lines are first
+ * A chunk is taken in slices of at most ENGINE_SLICE bytes; the newlines
+ * of each are mapped in one pass (nlmap.h), and every line end is read
+ * from the map.
+ *
+ * With a prefilter (prefilter.h), each slice's complete lines are first
  * scanned once for every rule's literals; a line seen whole carries its
  * verdicts (line.scan) down the chain, and a rule none of whose literals
  * is in it passes it on without matching (see engine_deliver).  Lines
  * split across chunks, pieces of long lines and text a rule rewrote have
- * no verdicts: every rule runs on them.
+ * no verdicts: every rule runs on them.  Runs of lines with no hit, while
+ * every rule is idle (or can be settled: filter.h), go straight to the
+ * sink with no rule called (engine_quiet).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include "config.h"
 #include "engine.h"
 #include "filter.h"
+#include "log.h"
 #include "nlmap.h"
 #include "prefilter.h"
 #include "scratch.h"
@@ -51,7 +58,7 @@ struct engine {
 	int			*skip;		/* per stage: slot + 1 to skip on */
 	const char		*chunk;		/* the slice being fed */
 	const char		*chunk_end;
-	struct nlmap		 nl;		/* its newlines */
+	struct nlmap		*nl;		/* its newlines (in scratch) */
 	const char		*run;		/* kept lines of it, not yet */
 	size_t			 runlen;	/* written: one write for all */
 	int			 quiet;		/* every stage can say if idle */
@@ -128,7 +135,6 @@ engine_free(struct engine *e)
 	free(e->stages);
 	free(e->skip);
 	pfscan_free(e->pf);
-	nlmap_free(&e->nl);
 	buf_free(&e->line);
 	if (e->own_scratch)
 		scratch_free(e->scratch);
@@ -503,7 +509,7 @@ engine_quiet_stats(struct engine *e, size_t n)
 static size_t
 engine_quiet(struct engine *e, const char *p, const char **nlp)
 {
-	const struct nlmap	*m = &e->nl;
+	const struct nlmap	*m = e->nl;
 	size_t			 start = (size_t)(p - m->base), off = start;
 	size_t			 run = start, lim, o, n = 0;
 	const char		*end;
@@ -551,7 +557,7 @@ engine_lines(struct engine *e, const char *p, size_t len)
 			if ((len -= seg) == 0)
 				return;
 		} else
-			nl = nlmap_find(&e->nl, p, p + len);
+			nl = nlmap_find(e->nl, p, p + len);
 		if (nl == NULL) {
 			engine_buffer(e, p, len);
 			return;
@@ -607,15 +613,15 @@ engine_scan(struct engine *e, const char *p, size_t len)
 	size_t	lo = 0, hi;
 
 	if (e->line.len != 0 || e->piece_sent) {
-		if ((lo = nlmap_next(&e->nl, 0)) == len) {
-			pfscan_chunk(e->pf, e->scratch, &e->nl, p, 0);
+		if ((lo = nlmap_next(e->nl, 0)) == len) {
+			pfscan_chunk(e->pf, e->scratch, e->nl, p, 0);
 			return;
 		}
 		lo++;
 	}
-	hi = nlmap_prev(&e->nl, len);
+	hi = nlmap_prev(e->nl, len);
 	hi = hi != NLMAP_NONE && hi >= lo ? hi + 1 : lo;
-	pfscan_chunk(e->pf, e->scratch, &e->nl, p + lo, hi - lo);
+	pfscan_chunk(e->pf, e->scratch, e->nl, p + lo, hi - lo);
 }
 
 /*
@@ -634,11 +640,18 @@ engine_slice_len(const char *p, size_t len)
 	return (nl != NULL ? (size_t)(nl - p) + 1 : ENGINE_SLICE);
 }
 
-/* Feed one slice: map its newlines, scan it, pass its lines on. */
+/*
+ * Feed one slice: map its newlines (in the thread's map, which no other
+ * engine may use meanwhile), scan it, pass its lines on.
+ */
 static void
 engine_slice(struct engine *e, const char *p, size_t len)
 {
-	nlmap_build(&e->nl, p, len);
+	e->nl = scratch_nlmap(e->scratch);
+	if (e->nl->in_use)
+		fatalx("engine: a feed inside another on the same scratch");
+	e->nl->in_use = 1;
+	nlmap_build(e->nl, p, len);
 	if (e->pf != NULL)
 		engine_scan(e, p, len);
 	e->chunk = p;
@@ -646,6 +659,8 @@ engine_slice(struct engine *e, const char *p, size_t len)
 	engine_lines(e, p, len);
 	engine_flush(e);
 	e->chunk = e->chunk_end = NULL;
+	e->nl->in_use = 0;
+	e->nl = NULL;
 }
 
 /* Feed a chunk of the document, of any size and boundary. */

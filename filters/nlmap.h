@@ -1,9 +1,10 @@
 /*
  * The newlines of a slice of input, as a bitmap: bit i of the map is set
- * when byte i is '\n'.  The engine builds one per slice it is fed, in one
- * pass (SSE2 where the machine has it), and then finds each line's end,
+ * when byte i is '\n', with a summary of one bit a word.  The engine maps
+ * each slice it is fed (at most 1 MiB) in one pass (AVX2 where the machine
+ * has it, else SSE2, else a byte loop), and then finds each line's end,
  * and the lines between two prefilter hits, with bit operations instead
- * of a memchr call per line.
+ * of a memchr call per line.  The map lives in the thread's scratch space.
  */
 #ifndef NLMAP_H
 #define NLMAP_H
@@ -19,6 +20,7 @@ struct nlmap {
 	uint64_t	*bits;		/* (len + 63) / 64 words */
 	uint64_t	*sum;		/* bit w: bits[w] is not 0 */
 	size_t		 cap;		/* words allocated */
+	int		 in_use;	/* an engine is feeding a slice */
 };
 
 void	nlmap_build(struct nlmap *, const char *, size_t);

@@ -5,10 +5,12 @@
  * they go into one Vectorscan literal database, all but the long phrases'
  * keys, which go to the sampled-gram matcher (sample.h), both built once
  * per configuration and shared by every stream and thread.  For each chunk
- * fed, the engine scans its complete lines once (pfscan_chunk) and learns,
- * line by line (pfscan_line), which slots may match it: a slot without
- * a hit in a line the scan saw whole cannot match that line, and its rule
- * skips PCRE2 there.  It may say "maybe" too often, never "no" wrongly.
+ * fed (each slice of it: engine.c), the engine scans its complete lines
+ * once (pfscan_chunk, which finds line ends in the slice's newline map,
+ * nlmap.h) and learns, line by line (pfscan_line), which slots may match
+ * it: a slot without a hit in a line the scan saw whole cannot match
+ * that line, and its rule skips PCRE2 there.  It may say "maybe" too
+ * often, never "no" wrongly.
  *
  * The same two find the phrases of phrase lists (phrases_file):
  * phrases_exec() matches a list in any text, as PCRE2 would match the

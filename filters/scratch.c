@@ -16,6 +16,7 @@
 #endif
 
 #include "log.h"
+#include "nlmap.h"
 #include "scratch.h"
 #include "xmalloc.h"
 
@@ -26,6 +27,7 @@ struct scratch {
 	uint32_t		 pairs;		/* of md's ovector */
 	struct hs_scratch	*hs;		/* the prefilter's (Vectorscan) */
 	uint64_t		 hs_serial;	/* of the database hs fits */
+	struct nlmap		 nl;		/* the engine's, for one slice */
 };
 
 /* New scratch space for one thread. */
@@ -47,6 +49,7 @@ scratch_free(struct scratch *sc)
 #ifdef SCRUBD_VECTORSCAN
 	hs_free_scratch(sc->hs);
 #endif
+	nlmap_free(&sc->nl);
 	free(sc);
 }
 
@@ -103,4 +106,14 @@ scratch_hs(struct scratch *sc, const struct hs_database *db, uint64_t serial)
 	(void)serial;
 	fatalx("scratch_hs without Vectorscan");
 #endif
+}
+
+/*
+ * The thread's newline map: an engine maps each slice it is fed here
+ * (nlmap.h), at most 1 MiB of text, 128 KiB of map, once per thread.
+ */
+struct nlmap *
+scratch_nlmap(struct scratch *sc)
+{
+	return (&sc->nl);
 }

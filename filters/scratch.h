@@ -1,8 +1,9 @@
 /*
  * Per-thread matching resources: what a match needs besides the compiled
  * patterns (a PCRE2 JIT stack and match context; the multi-pattern
- * matcher's scratch space).  One per thread, never shared between threads;
- * every engine a thread runs may use the same one, one after another.
+ * matcher's scratch space; the newline map of the slice being fed).  One
+ * per thread, never shared between threads; every engine a thread runs
+ * may use the same one, one after another (one feed at a time).
  */
 #ifndef SCRATCH_H
 #define SCRATCH_H
@@ -22,6 +23,7 @@
 #define SCRATCH_JIT_START	(32 * 1024)
 
 struct scratch;
+struct nlmap;
 struct hs_database;
 struct hs_scratch;
 
@@ -31,5 +33,6 @@ pcre2_match_context	*scratch_match_context(struct scratch *);
 pcre2_match_data	*scratch_match_data(struct scratch *, uint32_t);
 struct hs_scratch	*scratch_hs(struct scratch *, const struct hs_database *,
 			    uint64_t);
+struct nlmap		*scratch_nlmap(struct scratch *);
 
 #endif

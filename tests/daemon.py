@@ -29,14 +29,15 @@ class Daemon:
             (CONF.parent / "watermark.patterns").read_bytes())
         self.conf.write_text(base + "\n[daemon]\n" + daemon_keys + "\n")
 
-    def start(self, wait=True, env=None, prefix=(), socket_arg=True):
+    def start(self, wait=True, env=None, prefix=(), socket_arg=True,
+              pass_fds=()):
         self.log = open(self.logpath, "ab")
         self.log_start = self.logpath.stat().st_size
         sock = ["-s", self.sock] if socket_arg else []
         self.proc = subprocess.Popen(
             list(prefix) + [str(BUILD / "scrubd"), "-c", str(self.conf)]
             + sock + self.args, stdout=subprocess.DEVNULL, stderr=self.log,
-            env=dict(os.environ, **(env or {})))
+            env=dict(os.environ, **(env or {})), pass_fds=pass_fds)
         if wait:
             self.wait_listening()
         return self

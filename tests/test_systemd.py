@@ -4,6 +4,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -167,3 +168,60 @@ def test_sd_notify_messages(tmp_path):
     finally:
         d.kill()
         notify.close()
+
+
+def test_sd_notify_abstract_socket(tmp_path):
+    """NOTIFY_SOCKET=@name is an abstract socket address."""
+    name = f"scrubd-test-{os.getpid()}-{time.monotonic_ns()}"
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind("\0" + name)
+    notify.settimeout(20)
+    d = Daemon(tmp_path)
+    d.start(env={"NOTIFY_SOCKET": "@" + name})
+    try:
+        assert any("STATUS=serving" in m
+                   for m in notifications(notify, "READY=1"))
+    finally:
+        assert d.stop() == 0, d.logtext()
+        notify.close()
+
+
+def test_sd_notify_receiver_that_never_reads(tmp_path):
+    """A notification socket whose queue is full must not stall the
+    daemon: messages are dropped (logged at debug level), documents are
+    still served and SIGTERM still stops it."""
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = str(tmp_path / "notify.sock")
+    notify.bind(path)
+    d = Daemon(tmp_path)
+    d.start(env={"NOTIFY_SOCKET": path})
+    try:
+        for _ in range(40):		# more than any datagram queue holds
+            d.signal(signal.SIGHUP)
+            time.sleep(0.05)
+        d.wait_log("reload", timeout=20)
+        assert d.roundtrip(b"a##paidend##\n", timeout=20) == b"a\n"
+    finally:
+        assert d.stop(timeout=20) == 0, d.logtext()
+        notify.close()
+
+
+@pytest.mark.parametrize("names", ["jsonl:extra", "", "a:b:c"])
+def test_listen_fdnames_count_mismatch_is_refused(tmp_path, names):
+    """LISTEN_FDNAMES naming another number of descriptors than
+    LISTEN_FDS: the passed socket is not used (as libsystemd refuses it),
+    scrubd says so and serves on the socket it was told to bind."""
+    passed = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    passed.bind(str(tmp_path / "passed.sock"))
+    passed.listen()
+    d = Daemon(tmp_path)
+    fd = passed.fileno()
+    d.start(prefix=["bash", "-c", f'exec 3<&{fd}; LISTEN_FDS=1 '
+                    f'LISTEN_FDNAMES="{names}" LISTEN_PID=$$ '
+                    'exec "$0" "$@"'], pass_fds=(fd,))
+    try:
+        assert d.roundtrip(b"a##paidend##\n") == b"a\n"
+        d.wait_log("ignoring LISTEN_FDS=1: LISTEN_FDNAMES names")
+    finally:
+        assert d.stop() == 0, d.logtext()
+        passed.close()
