@@ -27,19 +27,6 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 py() { python3 -c "print($1)"; }
 row() { printf '%-50s %16s %16s %8s  %s\n' "$@"; }
 
-# Check a command's output once, then time it RUNS times with its output to
-# /dev/null; print the median seconds.
-time_cmd() {
-	"$@" < "$W/big.in" | cmp -s - "$W/big.exp" ||
-	    { echo "WRONG OUTPUT: $*" >&2; exit 1; }
-	for _ in $(seq "$RUNS"); do
-		t0=$(date +%s%N)
-		"$@" < "$W/big.in" > /dev/null
-		t1=$(date +%s%N)
-		py "($t1 - $t0) / 1e9"
-	done | median
-}
-
 # Start a server whose socket is $W/$1.sock; its pid goes to SERVER.
 start_server() {
 	local name=$1
@@ -87,22 +74,45 @@ stream() {
 echo "scrubd benchmark: $(nproc) CPU(s), $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
 echo "input $(py "'%.0f' % $MB") MB (tests/corpus/dev joined), medians of $RUNS, $(date -u +%F)"
 
-# 1. One-shot against the perl peer and the line copier.
-t_one=$(time_cmd "$B/scrubd" -c conf/scrubd.conf -F)
-t_perl=$(time_cmd perl bench/peer.pl)
+# 1. One-shot against the perl peer, the line copier and BASE, in
+# interleaved rounds (bench/rounds.py: every round runs each once, so that
+# the VM's drift does not fall between a figure and its reference); wall
+# times, medians; each ratio the median of the rounds' ratios.
+check_out() {
+	want=$1; shift
+	"$@" < "$W/big.in" | cmp -s - "$want" ||
+	    { echo "WRONG OUTPUT: $*" >&2; exit 1; }
+}
+# NAME INPUT CMD...: a command for bench/rounds.py.
+argsfile() {
+	name=$1 input=$2; shift 2
+	printf '%s\n' "$input" "$@" > "$W/$name.args"
+}
 # One-shot fed by another process, as the daemon is by its client.
-piped() { cat | "$B/scrubd" -c conf/scrubd.conf -F; }
-t_pipe=$(time_cmd piped)
-"$B/bench/linecopy" < "$W/big.in" | cmp -s - "$W/big.in" ||
-    { echo "linecopy is not a copy" >&2; exit 1; }
-t_base=""
+piped=(sh -c 'cat | "$0" -c conf/scrubd.conf -F' "$B/scrubd")
+check_out "$W/big.exp" "$B/scrubd" -c conf/scrubd.conf -F
+check_out "$W/big.exp" perl bench/peer.pl
+check_out "$W/big.exp" "${piped[@]}"
+check_out "$W/big.in" "$B/bench/linecopy"
+argsfile one "$W/big.in" "$B/scrubd" -c conf/scrubd.conf -F
+argsfile perl "$W/big.in" perl bench/peer.pl
+argsfile pipe "$W/big.in" "${piped[@]}"
+argsfile copy "$W/big.in" "$B/bench/linecopy"
+names="one perl pipe copy"
 if [ -n "$BASE" ]; then
 	base_conf
-	t_base=$(time_cmd "$BASE/build/scrubd" -c "$W/base.conf" -F)
+	check_out "$W/big.exp" "$BASE/build/scrubd" -c "$W/base.conf" -F
+	argsfile base "$W/big.in" "$BASE/build/scrubd" -c "$W/base.conf" -F
+	names="$names base"
 fi
-t_copy=$(for _ in $(seq "$RUNS"); do
-	t0=$(date +%s%N); "$B/bench/linecopy" < "$W/big.in" > /dev/null
-	t1=$(date +%s%N); py "($t1 - $t0) / 1e9"; done | median)
+# shellcheck disable=SC2086
+python3 bench/rounds.py "$W" "$RUNS" $names
+wall() { median < "$W/$1.wall"; }
+ratio() { python3 bench/rounds.py --ratio "$W" "$1" "$2" wall; }
+t_one=$(wall one) t_perl=$(wall perl) t_pipe=$(wall pipe) t_copy=$(wall copy)
+r_perl=$(ratio perl one) r_copy=$(ratio copy one)
+t_base="" r_base=""
+if [ -n "$BASE" ]; then t_base=$(wall base) r_base=$(ratio base one); fi
 
 # 2. The daemon's raw socket, one worker, against one-shot and the echo server.
 conf_with "workers = 1"
@@ -160,9 +170,9 @@ f() { echo "$1" | awk -v k="$2" '{print $k}'; }
 echo
 row "measure" "scrubd" "reference" "ratio" "target"
 row "one-shot -F, MB/s (ref: perl peer)" "$(py "'%.0f' % ($MB/$t_one)")" \
-    "$(py "'%.0f' % ($MB/$t_perl)")" "$(py "'%.1fx' % ($t_perl/$t_one)")" ""
+    "$(py "'%.0f' % ($MB/$t_perl)")" "$(py "'%.1fx' % $r_perl")" ""
 row "one-shot -F, MB/s (ref: memchr+memcpy copier)" "$(py "'%.0f' % ($MB/$t_one)")" \
-    "$(py "'%.0f' % ($MB/$t_copy)")" "$(py "'%.2f' % ($t_copy/$t_one)")" ">= 0.7"
+    "$(py "'%.0f' % ($MB/$t_copy)")" "$(py "'%.2f' % $r_copy")" ">= 0.7"
 row "daemon raw bulk, MB/s (ref: one-shot -F)" "$(py "'%.0f' % ($MB/$t_d)")" \
     "$(py "'%.0f' % ($MB/$t_one)")" "$(py "'%.2f' % ($t_one/$t_d)")" ">= 0.9"
 row "daemon raw bulk, MB/s (ref: cat | scrubd -F)" "$(py "'%.0f' % ($MB/$t_d)")" \
@@ -171,7 +181,7 @@ row "daemon raw bulk, MB/s (ref: blocking echo)" "$(py "'%.0f' % ($MB/$t_d)")" \
     "$(py "'%.0f' % ($MB/$t_e)")" "$(py "'%.2f' % ($t_e/$t_d)")" ""
 if [ -n "$BASE" ]; then
 	row "one-shot -F, MB/s (ref: BASE)" "$(py "'%.0f' % ($MB/$t_one)")" \
-	    "$(py "'%.0f' % ($MB/$t_base)")" "$(py "'%.2fx' % ($t_base/$t_one)")" ">= 1.4x"
+	    "$(py "'%.0f' % ($MB/$t_base)")" "$(py "'%.2fx' % $r_base")" ">= 1.4x"
 	row "daemon raw bulk, MB/s (ref: BASE)" "$(py "'%.0f' % ($MB/$t_d)")" \
 	    "$(py "'%.0f' % ($MB/$t_db)")" "$(py "'%.2fx' % ($t_db/$t_d)")" ""
 fi

@@ -91,11 +91,11 @@ explain_doc(void *arg, int fd, const char *name)
 	engine_reset(x->engine);
 	if (x->tc != NULL) {
 		transcode_reset(x->tc);
-		rc = oneshot_read(fd, name, explain_feed_encoded, x->tc);
+		rc = oneshot_read(fd, name, explain_feed_encoded, x->tc, NULL);
 		if (rc == 0)
 			transcode_end_input(x->tc);
 	} else
-		rc = oneshot_read(fd, name, explain_feed, x->engine);
+		rc = oneshot_read(fd, name, explain_feed, x->engine, NULL);
 	if (rc != 0)
 		return (-1);
 	engine_finish(x->engine);

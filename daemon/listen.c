@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,49 +258,74 @@ listen_count_names(const char *v)
 }
 
 /*
+ * LISTEN_FDS, if LISTEN_PID is this process: 0 if none is for us, -1
+ * (warned) if it is not a number of descriptors up to LISTEN_FDS_MAX.
+ */
+static long
+listen_fds_count(void)
+{
+	long	n;
+
+	if (listen_env_number("LISTEN_PID") != (long)getpid() ||
+	    (n = listen_env_number("LISTEN_FDS")) == 0)
+		return (0);
+	if (n < 0 || n > LISTEN_FDS_MAX) {
+		log_warnx("ignoring LISTEN_FDS=%s: not a number of descriptors "
+		    "up to %d", getenv("LISTEN_FDS"), LISTEN_FDS_MAX);
+		return (-1);
+	}
+	return (n);
+}
+
+/*
+ * Are the n passed descriptors open?  Each is made close-on-exec on the
+ * way, up to the first that is not (warned), as libsystemd does.
+ */
+static int
+listen_fds_open(long n)
+{
+	long	i;
+
+	for (i = 0; i < n; i++)
+		if (fcntl(LISTEN_FDS_START + (int)i, F_SETFD, FD_CLOEXEC) ==
+		    -1) {
+			log_warnx("ignoring LISTEN_FDS=%ld: descriptor %ld is "
+			    "not open", n, LISTEN_FDS_START + i);
+			return (0);
+		}
+	return (1);
+}
+
+/*
  * How many descriptors systemd passed to this process, by the socket
  * activation protocol of sd_listen_fds(3): LISTEN_PID (this process),
  * LISTEN_FDS (how many, from 3 on) and LISTEN_FDNAMES (their names, of
  * which *names gets a copy, NULL if unset).  0 if none is for us, or if
- * the variables are wrong (LISTEN_FDS not a number, more than
- * LISTEN_FDS_MAX, a descriptor it counts not open, or LISTEN_FDNAMES
- * naming another number of them: libsystemd refuses those too); then no
- * descriptor is touched.  The variables are removed, so that nothing
- * started later sees them.
+ * the variables are wrong (see listen_fds_count and listen_fds_open, or
+ * LISTEN_FDNAMES naming another number of them: libsystemd refuses those
+ * too).  The variables are removed, so that nothing started later sees
+ * them.
  */
 static int
 listen_fds(char **names)
 {
 	const char	*v = getenv("LISTEN_FDNAMES");
-	long		 n = 0, i;
+	long		 n;
 
 	*names = NULL;
-	if (listen_env_number("LISTEN_PID") == (long)getpid() &&
-	    (n = listen_env_number("LISTEN_FDS")) != 0) {
-		if (n < 0 || n > LISTEN_FDS_MAX) {
-			log_warnx("ignoring LISTEN_FDS=%s: not a number of "
-			    "descriptors up to %d", getenv("LISTEN_FDS"),
-			    LISTEN_FDS_MAX);
-			n = 0;
-		}
-		for (i = 0; i < n; i++)
-			if (fcntl(LISTEN_FDS_START + (int)i, F_GETFD) == -1) {
-				log_warnx("ignoring LISTEN_FDS=%ld: descriptor "
-				    "%ld is not open", n, LISTEN_FDS_START + i);
-				n = 0;
-			}
-		if (n > 0 && v != NULL && listen_count_names(v) != n) {
-			log_warnx("ignoring LISTEN_FDS=%ld: LISTEN_FDNAMES "
-			    "names %ld", n, listen_count_names(v));
-			n = 0;
-		}
-		if (n > 0 && v != NULL)
-			*names = xstrdup(v);
+	if ((n = listen_fds_count()) > 0 && !listen_fds_open(n))
+		n = 0;
+	if (n > 0 && v != NULL && listen_count_names(v) != n) {
+		log_warnx("ignoring LISTEN_FDS=%ld: LISTEN_FDNAMES names %ld",
+		    n, listen_count_names(v));
+		n = 0;
 	}
+	if (n > 0 && v != NULL)
+		*names = xstrdup(v);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	return ((int)n);
+	return (n > 0 ? (int)n : 0);
 }
 
 /* Is name the i-th of the colon-separated names (NULL: none named)? */

@@ -7,6 +7,7 @@
  * too.  Without NOTIFY_SOCKET in the environment these do nothing.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -20,6 +21,8 @@
 
 #include "log.h"
 #include "notify.h"
+
+#define NOTIFY_WAIT_MS	500	/* a state change's wait for the manager */
 
 /*
  * The service manager's socket address from NOTIFY_SOCKET; its length, 0
@@ -47,11 +50,18 @@ notify_address(struct sockaddr_un *sun, socklen_t *len)
 	return (1);
 }
 
-/* Send one notification; failures are logged at debug level only. */
+/*
+ * Send one notification; failures are logged at debug level only.  A
+ * state change (wait set) may wait up to NOTIFY_WAIT_MS for room in the
+ * manager's queue: systemd must see READY=1, or the start or reload job
+ * waits for its timeout.  A status line does not wait.  Either way a
+ * manager that does not read cannot stall the daemon for long.
+ */
 static void
-notify_send(const char *fmt, ...)
+notify_send(int wait, const char *fmt, ...)
 {
 	struct sockaddr_un	sun;
+	struct timeval		tv = { 0, NOTIFY_WAIT_MS * 1000 };
 	socklen_t		len;
 	va_list			ap;
 	char			msg[512], *p;
@@ -69,9 +79,11 @@ notify_send(const char *fmt, ...)
 		log_debug("notify socket: %s", strerror(errno));
 		return;
 	}
-	/* A manager that does not read must not stall the daemon. */
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT,
-	    (struct sockaddr *)&sun, len) == -1) {
+	if (wait && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof tv) == -1)
+		wait = 0;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL |
+	    (wait ? 0 : MSG_DONTWAIT), (struct sockaddr *)&sun, len) == -1) {
 		rc = errno;
 		for (p = msg; (p = strchr(p, '\n')) != NULL;)
 			*p = ' ';	/* one log line */
@@ -94,7 +106,7 @@ notify_enabled(void)
 void
 notify_ready(const char *status)
 {
-	notify_send("READY=1\nSTATUS=%s", status);
+	notify_send(1, "READY=1\nSTATUS=%s", status);
 }
 
 /* A reload starts; systemd wants the monotonic time it began. */
@@ -104,7 +116,7 @@ notify_reloading(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+	notify_send(1, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 	    (unsigned long long)ts.tv_sec * 1000000ULL +
 	    (unsigned long long)ts.tv_nsec / 1000ULL);
 }
@@ -113,12 +125,12 @@ notify_reloading(void)
 void
 notify_stopping(const char *status)
 {
-	notify_send("STOPPING=1\nSTATUS=%s", status);
+	notify_send(1, "STOPPING=1\nSTATUS=%s", status);
 }
 
 /* A status line for systemctl status. */
 void
 notify_status(const char *status)
 {
-	notify_send("STATUS=%s", status);
+	notify_send(0, "STATUS=%s", status);
 }

@@ -11,6 +11,9 @@
  */
 #include <sys/uio.h>
 
+#include <poll.h>
+#include <stdint.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -48,16 +51,23 @@ struct oneshot_feed_arg {
 	struct oneshot_out	*o;
 };
 
-/* Write all of iov[0, n) to fd; -1 on error. */
+/*
+ * Write all of iov[0, n) to fd, whatever each writev takes (a pipe set
+ * non-blocking by whoever shares it is waited for); -1 on error.
+ */
 static int
 oneshot_writev_all(int fd, struct iovec *iov, int n)
 {
-	ssize_t	w;
-	size_t	done;
+	struct pollfd	pfd = { fd, POLLOUT, 0 };
+	ssize_t		w;
+	size_t		done;
 
 	while (n > 0) {
 		if ((w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n)) == -1) {
 			if (errno == EINTR)
+				continue;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    (poll(&pfd, 1, -1) >= 0 || errno == EINTR))
 				continue;
 			return (-1);
 		}
@@ -121,8 +131,9 @@ oneshot_sink_write(void *arg, const char *p, size_t len)
 
 	if (len == 0)
 		return;
-	if (len >= ONESHOT_REF_MIN && o->in != NULL && p >= o->in &&
-	    p + len <= o->in_end) {
+	if (len >= ONESHOT_REF_MIN && o->in != NULL &&
+	    (uintptr_t)p >= (uintptr_t)o->in &&
+	    (uintptr_t)p + len <= (uintptr_t)o->in_end) {
 		oneshot_gather(o, p, len, 1);
 		return;
 	}
@@ -139,16 +150,21 @@ oneshot_sink_write(void *arg, const char *p, size_t len)
 	}
 }
 
-/* Read fd to its end, handing each chunk to feed; -1 on a read error. */
+/*
+ * Read fd to its end, handing each chunk to feed, or until *stop (if not
+ * NULL) is set; -1 on a read error.
+ */
 int
-oneshot_read(int fd, const char *name, oneshot_feed feed, void *arg)
+oneshot_read(int fd, const char *name, oneshot_feed feed, void *arg,
+    const int *stop)
 {
 	char	*in;
 	ssize_t	 n;
 	int	 rc = 0;
 
 	in = xmalloc(ONESHOT_BUFSIZE);
-	while ((n = read(fd, in, ONESHOT_BUFSIZE)) != 0) {
+	while ((stop == NULL || !*stop) &&
+	    (n = read(fd, in, ONESHOT_BUFSIZE)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -226,7 +242,9 @@ oneshot_doc_clean(void *arg, int fd, const char *name)
 	    NULL);
 	fa.st = st;
 	fa.o = o;
-	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, &fa)) == 0) {
+	/* Once a write failed, the rest is not read: nothing could go out. */
+	if ((rc = oneshot_read(fd, name, oneshot_feed_stream, &fa,
+	    &o->failed)) == 0) {
 		stream_finish(st);
 		if (!o->jsonl)
 			log_debug("%s: read as %s", name,

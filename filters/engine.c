@@ -1,6 +1,7 @@
 /*
  * The streaming line machine.  Complete lines inside a fed chunk go to the
  * rules straight from the caller's memory; only a line split across chunks
+ * (or across the slices of one: a line of more than 1 MiB, past max_line)
  * is copied, into a buffer of at most max_line bytes.  A line longer than
  * max_line is passed on in pieces (LINE_MORE/LINE_CONT), cut at the same
  * places however the input was chunked.  A UTF-8 byte order mark at the
@@ -27,7 +28,6 @@
 #include "config.h"
 #include "engine.h"
 #include "filter.h"
-#include "log.h"
 #include "nlmap.h"
 #include "prefilter.h"
 #include "scratch.h"
@@ -626,18 +626,25 @@ engine_scan(struct engine *e, const char *p, size_t len)
 
 /*
  * The length of the next slice of a feed: all of it up to ENGINE_SLICE
- * bytes, else the lines that end in its first ENGINE_SLICE bytes (all of
- * them, if none does).
+ * bytes, else the lines that end in its first ENGINE_SLICE bytes; if none
+ * does, the one line, if it ends within max_line (and its ending), so
+ * that it is seen whole, not copied; else ENGINE_SLICE bytes of it.
  */
 static size_t
-engine_slice_len(const char *p, size_t len)
+engine_slice_len(const struct engine *e, const char *p, size_t len)
 {
 	const char	*nl;
+	size_t		 reach;
 
 	if (len <= ENGINE_SLICE)
 		return (len);
-	nl = memrchr(p, '\n', ENGINE_SLICE);
-	return (nl != NULL ? (size_t)(nl - p) + 1 : ENGINE_SLICE);
+	if ((nl = memrchr(p, '\n', ENGINE_SLICE)) != NULL)
+		return ((size_t)(nl - p) + 1);
+	reach = e->max_line + 2 < len ? e->max_line + 2 : len;
+	if (reach > ENGINE_SLICE && (nl = memchr(p + ENGINE_SLICE, '\n',
+	    reach - ENGINE_SLICE)) != NULL)
+		return ((size_t)(nl - p) + 1);
+	return (ENGINE_SLICE);
 }
 
 /*
@@ -647,10 +654,7 @@ engine_slice_len(const char *p, size_t len)
 static void
 engine_slice(struct engine *e, const char *p, size_t len)
 {
-	e->nl = scratch_nlmap(e->scratch);
-	if (e->nl->in_use)
-		fatalx("engine: a feed inside another on the same scratch");
-	e->nl->in_use = 1;
+	e->nl = scratch_nlmap_take(e->scratch);
 	nlmap_build(e->nl, p, len);
 	if (e->pf != NULL)
 		engine_scan(e, p, len);
@@ -659,7 +663,7 @@ engine_slice(struct engine *e, const char *p, size_t len)
 	engine_lines(e, p, len);
 	engine_flush(e);
 	e->chunk = e->chunk_end = NULL;
-	e->nl->in_use = 0;
+	scratch_nlmap_release(e->scratch);
 	e->nl = NULL;
 }
 
@@ -676,7 +680,7 @@ engine_feed(struct engine *e, const char *p, size_t len)
 		len -= n;
 	}
 	while (len > 0) {
-		n = engine_slice_len(p, len);
+		n = engine_slice_len(e, p, len);
 		engine_slice(e, p, n);
 		p += n;
 		len -= n;

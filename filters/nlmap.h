@@ -1,7 +1,8 @@
 /*
  * The newlines of a slice of input, as a bitmap: bit i of the map is set
  * when byte i is '\n', with a summary of one bit a word.  The engine maps
- * each slice it is fed (at most 1 MiB) in one pass (AVX2 where the machine
+ * each slice it is fed (1 MiB, or a line up to max_line) in one pass
+ * (AVX2 where the machine
  * has it, else SSE2, else a byte loop), and then finds each line's end,
  * and the lines between two prefilter hits, with bit operations instead
  * of a memchr call per line.  The map lives in the thread's scratch space.
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #define NLMAP_NONE	SIZE_MAX
+#define NLMAP_KEEP	(1024 * 1024)	/* text whose map a thread keeps */
 
 struct nlmap {
 	const char	*base;		/* the slice mapped */
@@ -20,12 +22,11 @@ struct nlmap {
 	uint64_t	*bits;		/* (len + 63) / 64 words */
 	uint64_t	*sum;		/* bit w: bits[w] is not 0 */
 	size_t		 cap;		/* words allocated */
-	int		 in_use;	/* an engine is feeding a slice */
 };
 
 void	nlmap_build(struct nlmap *, const char *, size_t);
 void	nlmap_free(struct nlmap *);
-int	nlmap_set_avx2(int);
+int	nlmap_set_avx2(int);		/* for tests: both ways on one machine */
 
 /*
  * Offset of the first newline at or after off, or m->len if none: in the

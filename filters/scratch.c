@@ -28,6 +28,7 @@ struct scratch {
 	struct hs_scratch	*hs;		/* the prefilter's (Vectorscan) */
 	uint64_t		 hs_serial;	/* of the database hs fits */
 	struct nlmap		 nl;		/* the engine's, for one slice */
+	int			 nl_taken;	/* by an engine feeding a slice */
 };
 
 /* New scratch space for one thread. */
@@ -109,11 +110,25 @@ scratch_hs(struct scratch *sc, const struct hs_database *db, uint64_t serial)
 }
 
 /*
- * The thread's newline map: an engine maps each slice it is fed here
- * (nlmap.h), at most 1 MiB of text, 128 KiB of map, once per thread.
+ * Take the thread's newline map for one slice: an engine maps each slice
+ * it is fed here (nlmap.h), 1 MiB of text (128 KiB of map) or a line of
+ * up to max_line.  One engine at a time: a feed inside another on the
+ * same scratch space is a fatal error.
  */
 struct nlmap *
-scratch_nlmap(struct scratch *sc)
+scratch_nlmap_take(struct scratch *sc)
 {
+	if (sc->nl_taken)
+		fatalx("scratch: newline map taken twice (a nested feed)");
+	sc->nl_taken = 1;
 	return (&sc->nl);
+}
+
+/* Give the newline map back; one grown past NLMAP_KEEP is freed. */
+void
+scratch_nlmap_release(struct scratch *sc)
+{
+	if (sc->nl.cap > NLMAP_KEEP / 64)
+		nlmap_free(&sc->nl);
+	sc->nl_taken = 0;
 }

@@ -33,6 +33,7 @@ pcre2_match_context	*scratch_match_context(struct scratch *);
 pcre2_match_data	*scratch_match_data(struct scratch *, uint32_t);
 struct hs_scratch	*scratch_hs(struct scratch *, const struct hs_database *,
 			    uint64_t);
-struct nlmap		*scratch_nlmap(struct scratch *);
+struct nlmap		*scratch_nlmap_take(struct scratch *);
+void			 scratch_nlmap_release(struct scratch *);
 
 #endif

@@ -1,5 +1,8 @@
 """One-shot mode (-F): the shared corpus, chunking, binary safety, -t."""
+import os
 import random
+import subprocess
+import time
 
 import pytest
 
@@ -154,3 +157,51 @@ def test_gathered_and_copied_output_interleave(scrubd, tmp_path):
              "(sleep 0.5; cat)"])
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"".join(want)
+
+
+def test_nonblocking_stdout_waits_and_writes_everything(scrubd, tmp_path):
+    """A standard output set non-blocking by whoever shares the pipe: a
+    full pipe is waited for, each short writev is taken up where it
+    stopped, and every byte arrives in order."""
+    parts = [b"kept %d " % i + b"x" * (i % 300) + b"\n" if i % 3 else
+             b"a%d" % i + MARK_E + b"b\n" for i in range(40000)]
+    doc = tmp_path / "d.txt"
+    doc.write_bytes(b"".join(parts))
+    want = run([scrubd, "-c", str(CONF), "-F", str(doc)]).stdout
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    p = subprocess.Popen([scrubd, "-c", str(CONF), "-F", str(doc)],
+                         stdout=w, stderr=subprocess.PIPE)
+    os.close(w)
+    got = []
+    while True:
+        time.sleep(0.002)		# a slow reader: the pipe fills
+        chunk = os.read(r, 1 << 16)
+        if not chunk:
+            break
+        got.append(chunk)
+    os.close(r)
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    assert b"".join(got) == want
+
+
+def test_failed_write_stops_reading(scrubd):
+    """With SIGPIPE ignored and standard output gone, scrubd says so and
+    exits 1 at once, though its input is still open."""
+    r, w = os.pipe()
+    os.close(r)
+    p = subprocess.Popen([scrubd, "-c", str(CONF), "-F"],
+                         stdin=subprocess.PIPE, stdout=w,
+                         stderr=subprocess.PIPE, restore_signals=False)
+    os.close(w)
+    p.stdin.write(b"line\n" * 20000)	# one read's worth, then no end
+    p.stdin.flush()
+    try:
+        assert p.wait(timeout=30) == 1
+    finally:
+        p.kill()
+        try:
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+    assert b"write to standard output" in p.stderr.read()
