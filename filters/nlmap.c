@@ -114,11 +114,53 @@ nlmap_words(uint64_t *bits, const char *p, size_t nw)
 		bits[i] = nlmap_word(p + i * 64);
 }
 
+#ifdef NLMAP_AVX2
+/* The summary of nw map words with AVX2, four words a compare. */
+__attribute__((target("avx2"))) static size_t
+nlmap_summary_avx2(uint64_t *sum, const uint64_t *bits, size_t nw)
+{
+	const __m256i	zero = _mm256_setzero_si256();
+	__m256i		v;
+	uint64_t	s;
+	size_t		i, k;
+
+	for (i = 0; i + 64 <= nw; i += 64) {
+		for (s = 0, k = 0; k < 64; k += 4) {
+			v = _mm256_cmpeq_epi64(_mm256_loadu_si256(
+			    (const __m256i *)(bits + i + k)), zero);
+			s |= (uint64_t)(~_mm256_movemask_pd(
+			    _mm256_castsi256_pd(v)) & 0xf) << k;
+		}
+		sum[i / 64] = s;
+	}
+	return (i);
+}
+#endif
+
+/* The summary of nw map words: a bit a word, set if it is not 0. */
+static void
+nlmap_summary(uint64_t *sum, const uint64_t *bits, size_t nw)
+{
+	size_t		i = 0, k, n;
+	uint64_t	s;
+
+#ifdef NLMAP_AVX2
+	if (nlmap_avx2)
+		i = nlmap_summary_avx2(sum, bits, nw);
+#endif
+	for (; i < nw; i += 64) {
+		n = nw - i < 64 ? nw - i : 64;
+		for (s = 0, k = 0; k < n; k++)
+			s |= (uint64_t)(bits[i + k] != 0) << k;
+		sum[i / 64] = s;
+	}
+}
+
 /* Map the newlines of [p, p + len). */
 void
 nlmap_build(struct nlmap *m, const char *p, size_t len)
 {
-	size_t		nw = (len + 63) / 64, full = len / 64, rest, i;
+	size_t		nw = (len + 63) / 64, full = len / 64, rest;
 	uint64_t	w = 0;
 
 	if (nw > m->cap) {
@@ -136,10 +178,7 @@ nlmap_build(struct nlmap *m, const char *p, size_t len)
 			w |= (uint64_t)(p[full * 64 + rest] == '\n') << rest;
 		m->bits[full] = w;
 	}
-	for (i = 0; i < (nw + 63) / 64; i++)
-		m->sum[i] = 0;
-	for (i = 0; i < nw; i++)
-		m->sum[i / 64] |= (uint64_t)(m->bits[i] != 0) << (i % 64);
+	nlmap_summary(m->sum, m->bits, nw);
 }
 
 /* Free a map's memory. */

@@ -136,40 +136,56 @@ test_edges(void **state)
 	nlmap_free(&m);
 }
 
-/* Long texts: newlines none, one at either end, or thousands apart. */
+/* A long text with newlines every gap bytes (see test_long) checked. */
+static void
+t_long_one(struct nlmap *m, char *text, size_t len, size_t gap,
+    size_t *next, size_t *prev)
+{
+	size_t	i;
+
+	memset(text, 'x', len);
+	if (gap == 0) {
+		text[0] = '\n';
+		text[len - 1] = '\n';
+	} else if (gap != SIZE_MAX)
+		for (i = gap / 2; i < len; i += gap)
+			text[i] = '\n';
+	next[len] = len;
+	for (i = len; i-- > 0;)
+		next[i] = text[i] == '\n' ? i : next[i + 1];
+	prev[0] = NLMAP_NONE;
+	for (i = 1; i <= len; i++)
+		prev[i] = text[i - 1] == '\n' ? i - 1 : prev[i - 1];
+	nlmap_build(m, text, len);
+	for (i = 0; i <= len; i++) {
+		assert_int_equal(nlmap_next(m, i), next[i]);
+		assert_int_equal(nlmap_prev(m, i), prev[i]);
+	}
+}
+
+/*
+ * Long texts, with AVX2 and without: newlines at both ends only (gap 0),
+ * none (SIZE_MAX), or every gap bytes.
+ */
 static void
 test_long(void **state)
 {
-	/* 0: at both ends only; SIZE_MAX: none; else every gap bytes. */
 	static const size_t	gaps[] = { 0, SIZE_MAX, 1, 4095, 4096, 4097,
 	    30000 };
 	enum { T_LONG = 70001 };
 	static char		text[T_LONG];
 	static size_t		next[T_LONG + 1], prev[T_LONG + 1];
 	struct nlmap		m = { 0 };
-	size_t			g, i, len = T_LONG;
+	size_t			g;
+	int			avx2, was = nlmap_set_avx2(1);
 
 	(void)state;
-	for (g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-		memset(text, 'x', len);
-		if (gaps[g] == 0) {
-			text[0] = '\n';
-			text[len - 1] = '\n';
-		} else if (gaps[g] != SIZE_MAX)
-			for (i = gaps[g] / 2; i < len; i += gaps[g])
-				text[i] = '\n';
-		next[len] = len;
-		for (i = len; i-- > 0;)
-			next[i] = text[i] == '\n' ? i : next[i + 1];
-		prev[0] = NLMAP_NONE;
-		for (i = 1; i <= len; i++)
-			prev[i] = text[i - 1] == '\n' ? i - 1 : prev[i - 1];
-		nlmap_build(&m, text, len);
-		for (i = 0; i <= len; i++) {
-			assert_int_equal(nlmap_next(&m, i), next[i]);
-			assert_int_equal(nlmap_prev(&m, i), prev[i]);
-		}
+	for (avx2 = 0; avx2 < 2; avx2++) {
+		nlmap_set_avx2(avx2);
+		for (g = 0; g < sizeof gaps / sizeof gaps[0]; g++)
+			t_long_one(&m, text, T_LONG, gaps[g], next, prev);
 	}
+	nlmap_set_avx2(was);
 	nlmap_free(&m);
 }
 
