@@ -627,8 +627,12 @@ engine_scan(struct engine *e, const char *p, size_t len)
 /*
  * The length of the next slice of a feed: all of it up to ENGINE_SLICE
  * bytes, else the lines that end in its first ENGINE_SLICE bytes; if none
- * does, the one line, if it ends within max_line (and its ending), so
- * that it is seen whole, not copied; else ENGINE_SLICE bytes of it.
+ * does and the line starts here, the line, if it ends within max_line
+ * (and its ending), so that it is seen whole, not copied; else
+ * ENGINE_SLICE bytes of it.  The rest of a line begun in an earlier
+ * slice is not searched ahead again: it is copied or cut into pieces
+ * anyway, and each slice searching up to max_line ahead made a long line
+ * cost the square of its length.
  */
 static size_t
 engine_slice_len(const struct engine *e, const char *p, size_t len)
@@ -640,6 +644,8 @@ engine_slice_len(const struct engine *e, const char *p, size_t len)
 		return (len);
 	if ((nl = memrchr(p, '\n', ENGINE_SLICE)) != NULL)
 		return ((size_t)(nl - p) + 1);
+	if (e->line.len != 0 || e->piece_sent)
+		return (ENGINE_SLICE);
 	reach = e->max_line + 2 < len ? e->max_line + 2 : len;
 	if (reach > ENGINE_SLICE && (nl = memchr(p + ENGINE_SLICE, '\n',
 	    reach - ENGINE_SLICE)) != NULL)

@@ -2,8 +2,8 @@
  * The newlines of a slice of input, as a bitmap: bit i of the map is set
  * when byte i is '\n', with a summary of one bit a word.  The engine maps
  * each slice it is fed (1 MiB, or a line up to max_line) in one pass
- * (AVX2 where the machine
- * has it, else SSE2, else a byte loop), and then finds each line's end,
+ * (AVX2 where the machine has it, else SSE2, else a byte loop), and then
+ * finds each line's end,
  * and the lines between two prefilter hits, with bit operations instead
  * of a memchr call per line.  The map lives in the thread's scratch space.
  */
