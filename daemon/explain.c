@@ -6,6 +6,7 @@
  * encoding is decoded first (transcode.c): lines are shown, and bytes
  * counted, as the rules see them, in UTF-8.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "engine.h"
 #include "explain.h"
+#include "log.h"
 #include "oneshot.h"
 #include "transcode.h"
 #include "xmalloc.h"
@@ -108,7 +110,20 @@ explain_doc(void *arg, int fd, const char *name)
 	printf("\n");
 	for (i = 0; i < engine_nstages(x->engine); i++)
 		rule_stats_add(&x->totals[i], engine_stats(x->engine, i));
-	return (0);
+	return (ferror(stdout) ? 1 : 0);	/* a write failed: stop */
+}
+
+/* Flush standard output; 0, or -1 (logged) if a write failed. */
+static int
+explain_flush(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return (0);
+	if (errno != 0)
+		log_warn("standard output");
+	else
+		log_warnx("standard output: write error");
+	return (-1);
 }
 
 /* Print every rule's totals over all documents. */
@@ -146,7 +161,11 @@ explain_run(const struct config *cfg, char **files, int nfiles)
 		transcode_attach(x.tc, &text);
 	}
 	rc = oneshot_each(files, nfiles, explain_doc, &x);
-	explain_totals(cfg, x.totals);
+	if (!ferror(stdout))
+		explain_totals(cfg, x.totals);
+	errno = 0;
+	if (explain_flush() != 0)
+		rc = 1;
 	transcode_free(x.tc);
 	engine_free(x.engine);
 	free(x.totals);

@@ -259,6 +259,10 @@ main(int argc, char **argv)
 	if (o.check) {
 		printf("configuration OK\n");
 		generation_unref(g);
+		if (fflush(stdout) != 0) {
+			log_warn("standard output");
+			return (1);
+		}
 		return (0);
 	}
 	if (!o.oneshot) {

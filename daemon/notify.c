@@ -51,45 +51,109 @@ notify_address(struct sockaddr_un *sun, socklen_t *len)
 }
 
 /*
- * Send one notification; failures are logged at debug level only.  A
- * state change (wait set) may wait up to NOTIFY_WAIT_MS for room in the
- * manager's queue: systemd must see READY=1, or the start or reload job
- * waits for its timeout.  A status line does not wait.  Either way a
- * manager that does not read cannot stall the daemon for long.
+ * The newest state change (READY=1, RELOADING=1, STOPPING=1) that did not
+ * get through, sent again before the next notification and by the
+ * status timer: a reader that was slow once must still learn the state.
+ * A newer state change replaces it, as the manager wants only the last.
  */
-static void
-notify_send(int wait, const char *fmt, ...)
+static char	notify_unsent[512];
+
+/* A wait ran out with no send through since: state changes do not wait. */
+static int	notify_stalled;
+
+/*
+ * Send one datagram; 0 if it went, else the errno.  wait lets it wait up
+ * to NOTIFY_WAIT_MS for room in the manager's queue.
+ */
+static int
+notify_datagram(const char *msg, int wait)
 {
 	struct sockaddr_un	sun;
 	struct timeval		tv = { 0, NOTIFY_WAIT_MS * 1000 };
 	socklen_t		len;
-	va_list			ap;
-	char			msg[512], *p;
 	int			fd, rc;
 
-	if ((rc = notify_address(&sun, &len)) <= 0) {
-		if (rc < 0)
+	if (notify_address(&sun, &len) <= 0)
+		return (EAFNOSUPPORT);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (errno);
+	if (wait && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof tv) == -1)
+		wait = 0;
+	rc = 0;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL |
+	    (wait ? 0 : MSG_DONTWAIT), (struct sockaddr *)&sun, len) == -1)
+		rc = errno;
+	close(fd);
+	return (rc);
+}
+
+/* Log a failed send at debug level, as one line. */
+static void
+notify_failed(const char *msg, int error)
+{
+	char	line[512], *p;
+
+	snprintf(line, sizeof line, "%s", msg);
+	for (p = line; (p = strchr(p, '\n')) != NULL;)
+		*p = ' ';
+	log_debug("notify %s: %s", line, strerror(error));
+}
+
+/* Send the state change that did not get through, if any, without
+ * waiting; 0 once none is left. */
+static int
+notify_flush(void)
+{
+	if (*notify_unsent == '\0')
+		return (0);
+	if (notify_datagram(notify_unsent, 0) != 0)
+		return (-1);
+	*notify_unsent = '\0';
+	notify_stalled = 0;
+	return (0);
+}
+
+/*
+ * Send one notification; failures are logged at debug level only.  A
+ * state change (state set) may wait up to NOTIFY_WAIT_MS for room in the
+ * manager's queue, unless a wait has already run out with nothing sent
+ * since; one that does not get through is kept and sent again later
+ * (notify_unsent).  A status line never waits, and goes only once the
+ * state change before it has gone.  So a manager that does not read
+ * stalls the daemon for NOTIFY_WAIT_MS once, not at every change.
+ */
+static void
+notify_send(int state, const char *fmt, ...)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	va_list			ap;
+	char			msg[512];
+	int			error;
+
+	if ((error = notify_address(&sun, &len)) <= 0) {
+		if (error < 0)
 			log_debug("NOTIFY_SOCKET is not a UNIX socket address");
 		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		log_debug("notify socket: %s", strerror(errno));
+	if (state)
+		*notify_unsent = '\0';	/* superseded */
+	else if (notify_flush() != 0)
+		return;
+	if ((error = notify_datagram(msg, state && !notify_stalled)) == 0) {
+		notify_stalled = 0;
 		return;
 	}
-	if (wait && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-	    sizeof tv) == -1)
-		wait = 0;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL |
-	    (wait ? 0 : MSG_DONTWAIT), (struct sockaddr *)&sun, len) == -1) {
-		rc = errno;
-		for (p = msg; (p = strchr(p, '\n')) != NULL;)
-			*p = ' ';	/* one log line */
-		log_debug("notify %s: %s", msg, strerror(rc));
+	notify_failed(msg, error);
+	if (state) {
+		snprintf(notify_unsent, sizeof notify_unsent, "%s", msg);
+		if (error == EAGAIN || error == EWOULDBLOCK)
+			notify_stalled = 1;
 	}
-	close(fd);
 }
 
 /* Is a service manager listening for notifications? */

@@ -205,3 +205,18 @@ def test_failed_write_stops_reading(scrubd):
         except BrokenPipeError:
             pass
     assert b"write to standard output" in p.stderr.read()
+
+
+@pytest.mark.parametrize("args", [["-t"], ["-F", "--explain"], ["-F"]])
+def test_full_disk_on_stdout_is_an_error(scrubd, args):
+    """A report or text that could not be written is not a success: -t,
+    --explain and -F into /dev/full say so and exit 1."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    src = corpus_cases()[0].values[0]
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([scrubd, "-c", str(CONF)] + args +
+                           ([str(src)] if "-F" in args else []),
+                           stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 1, r.stderr
+    assert b"No space left on device" in r.stderr, r.stderr

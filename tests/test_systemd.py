@@ -208,6 +208,54 @@ def test_sd_notify_receiver_that_never_reads(tmp_path):
         notify.close()
 
 
+def fill_datagram_queue(path):
+    """Send datagrams to path until its queue is full."""
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.setblocking(False)
+        try:
+            s.sendto(b"X-FILLER=1", path)
+        except BlockingIOError:
+            return
+        finally:
+            s.close()
+
+
+def test_sd_notify_state_reaches_a_reader_that_was_late(tmp_path):
+    """A state change that finds the manager's queue full is not lost: it
+    is sent again (by the status timer) once there is room, and only the
+    newest one counts.  A full queue costs half a second once, not at
+    every state change."""
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = str(tmp_path / "notify.sock")
+    notify.bind(path)
+    fill_datagram_queue(path)
+    d = Daemon(tmp_path)
+    d.start(env={"NOTIFY_SOCKET": path})
+    try:
+        t0 = time.monotonic()
+        n = 4
+        for i in range(n):
+            d.signal(signal.SIGHUP)
+            d.wait_log(f"reload done: generation {i + 2}", timeout=30)
+            assert d.roundtrip(b"a##paidend##\n") == b"a\n"
+        # Waiting 0.5 s at each of the 2n state changes would take 4 s.
+        assert time.monotonic() - t0 < 3, d.logtext()
+        time.sleep(1)	# longer than any wait for the queue
+        notify.setblocking(False)
+        try:
+            while notify.recv(4096):
+                pass
+        except BlockingIOError:
+            pass
+        notify.settimeout(20)
+        msgs = notifications(notify, "READY=1")
+        assert f"reload done: generation {n + 1}," in msgs[-1], msgs
+    finally:
+        assert d.stop(timeout=30) == 0, d.logtext()
+        notify.close()
+
+
 @pytest.mark.parametrize("fds,names,said", [
     ("1", "jsonl:extra", "LISTEN_FDNAMES names 2"),
     ("1", "", "LISTEN_FDNAMES names 0"),
