@@ -1,4 +1,6 @@
 /* Pattern lists: collect, compile (JIT with interpreter fallback), match. */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,10 +22,13 @@
 #define PATTERN_PHRASES_MAX	(64 * 1024 * 1024)	/* phrases_file size */
 #define PATTERN_BAD_LINES	10	/* bad phrase lines reported */
 
-/* Add one pattern with the place it was written. */
+/*
+ * Add one pattern with the place it was written: a copy of text, or text
+ * itself if borrow is set (the bytes of a phrases file, in p->files).
+ */
 static void
 patterns_add(struct patterns *p, const char *text, size_t len,
-    const char *file, int line)
+    const char *file, int line, int borrow)
 {
 	struct pattern_src	*s;
 
@@ -32,7 +37,8 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 		p->src = xreallocarray(p->src, p->cap, sizeof *p->src);
 	}
 	s = &p->src[p->n++];
-	s->text = xmemdup(text, len);
+	s->text = borrow ? (char *)text : xmemdup(text, len);
+	s->text_borrowed = borrow != 0;
 	s->len = len;
 	s->line = line;
 	s->file_shared = p->n > 1 && strcmp(s[-1].file, file) == 0;
@@ -80,7 +86,7 @@ patterns_load_file(struct patterns *p, const char *path, char **cause)
 	while ((n = patterns_file_line(f, &line, &cap, &lineno, &t)) != -1) {
 		if (n == 0 || t[0] == '#')
 			continue;
-		patterns_add(p, t, (size_t)n, path, lineno);
+		patterns_add(p, t, (size_t)n, path, lineno, 0);
 		added++;
 	}
 	free(line);
@@ -94,15 +100,15 @@ patterns_load_file(struct patterns *p, const char *path, char **cause)
 
 /* Check one line of a phrases file; 0, or -1 with an error reported. */
 static int
-patterns_phrase_ok(const char *t, size_t n, const char *path, int lineno,
-    struct config_ctx *ctx)
+patterns_phrase_ok(const char *t, size_t n, int utf8_checked,
+    const char *path, int lineno, struct config_ctx *ctx)
 {
 	if (n > PATTERN_PHRASE_MAX) {
 		config_error(ctx, path, lineno, "phrase longer than %d bytes",
 		    PATTERN_PHRASE_MAX);
 		return (-1);
 	}
-	if (!utf8_valid(t, n)) {
+	if (!utf8_checked && !utf8_valid(t, n)) {
 		config_error(ctx, path, lineno, "phrase is not valid UTF-8");
 		return (-1);
 	}
@@ -115,37 +121,106 @@ patterns_phrase_ok(const char *t, size_t n, const char *path, int lineno,
 }
 
 /*
+ * All of an open file, at most max bytes, in a buffer of its own (its
+ * length in *len); NULL with *cause set if it is larger or unreadable.
+ */
+static char *
+patterns_slurp(FILE *f, size_t max, size_t *len, char **cause)
+{
+	struct stat	 sb;
+	size_t		 cap, n = 0, got;
+	char		*buf;
+
+	cap = fstat(fileno(f), &sb) == 0 && sb.st_size > 0 &&
+	    (size_t)sb.st_size <= max ? (size_t)sb.st_size + 1 : 65536;
+	buf = xmalloc(cap);
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		if ((n += got) > max) {
+			*cause = xasprintf("is larger than %zu bytes", max);
+			free(buf);
+			return (NULL);
+		}
+		if (n == cap)
+			buf = xrealloc(buf, (cap *= 2));
+	}
+	if (ferror(f)) {
+		*cause = xasprintf("cannot read: %s", strerror(errno));
+		free(buf);
+		return (NULL);
+	}
+	*len = n;
+	return (buf);
+}
+
+/*
+ * The next line of the n bytes at buf from *off, as patterns_file_line
+ * gives it (no line ending, no byte order mark on line 1); its length,
+ * or -1 at the end.
+ */
+static ssize_t
+patterns_buf_line(const char *buf, size_t n, size_t *off, int *lineno,
+    const char **t)
+{
+	const char	*p = buf + *off, *nl;
+	size_t		 len;
+
+	if (*off >= n)
+		return (-1);
+	nl = memchr(p, '\n', n - *off);
+	len = nl != NULL ? (size_t)(nl - p) : n - *off;
+	*off += len + (nl != NULL);
+	if (++*lineno == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		len -= 3;
+	}
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	*t = p;
+	return ((ssize_t)len);
+}
+
+/*
  * Read a phrases file: every line is one phrase of literal text (no
  * escaping, no comments); empty lines are skipped, a UTF-8 byte order
  * mark at its start and line endings are not part of a phrase.  A bad
  * line is reported as FILE:LINE (the first PATTERN_BAD_LINES of them).
+ * The file is read whole and kept (p->files): the phrases are its bytes,
+ * not copies, and it is checked as UTF-8 in one pass (line by line only
+ * if it is not valid, to say where).
  */
 static int
 patterns_load_phrases(struct patterns *p, const char *path,
     struct config_ctx *ctx, char **cause)
 {
-	FILE	*f;
-	char	*line = NULL, *t, *why = NULL;
-	size_t	 cap = 0, before = p->n;
-	ssize_t	 n;
-	int	 lineno = 0, bad = 0;
+	FILE		*f;
+	const char	*t;
+	char		*buf, *why = NULL;
+	size_t		 len, off = 0, before = p->n;
+	ssize_t		 n;
+	int		 lineno = 0, bad = 0, valid;
 
-	if ((f = config_open(path, PATTERN_PHRASES_MAX, &why)) == NULL) {
+	if ((f = config_open(path, PATTERN_PHRASES_MAX, &why)) == NULL ||
+	    (buf = patterns_slurp(f, PATTERN_PHRASES_MAX, &len, &why)) ==
+	    NULL) {
 		*cause = xasprintf("phrases file %s: %s", path, why);
 		free(why);
+		if (f != NULL)
+			fclose(f);
 		return (-1);
 	}
-	while ((n = patterns_file_line(f, &line, &cap, &lineno, &t)) != -1) {
+	fclose(f);
+	p->files = xreallocarray(p->files, p->nfiles + 1, sizeof *p->files);
+	p->files[p->nfiles++] = buf;
+	valid = utf8_valid(buf, len);
+	while ((n = patterns_buf_line(buf, len, &off, &lineno, &t)) != -1) {
 		if (n == 0)
 			continue;
 		if (bad < PATTERN_BAD_LINES && patterns_phrase_ok(t, (size_t)n,
-		    path, lineno, ctx) != 0)
+		    valid, path, lineno, ctx) != 0)
 			bad++;
 		else if (bad == 0)
-			patterns_add(p, t, (size_t)n, path, lineno);
+			patterns_add(p, t, (size_t)n, path, lineno, 1);
 	}
-	free(line);
-	fclose(f);
 	p->nphrases += p->n - before;
 	if (bad != 0)
 		p->failed = 1;
@@ -190,7 +265,8 @@ patterns_conf_set(struct patterns *p, const char *prefix,
 			*cause = xasprintf("%s is empty", name);
 			return (-1);
 		}
-		patterns_add(p, k->value, strlen(k->value), k->file, k->line);
+		patterns_add(p, k->value, strlen(k->value), k->file, k->line,
+		    0);
 		return (0);
 	}
 	if (strcmp(k->key, file) == 0) {
@@ -617,8 +693,10 @@ patterns_quote(struct pattern_src *s, int caseless)
 			*w++ = (char)c;
 		}
 	}
-	free(s->text);
+	if (!s->text_borrowed)
+		free(s->text);
 	s->text = q;
+	s->text_borrowed = 0;
 	s->len = (size_t)(w - q);
 }
 
@@ -700,10 +778,14 @@ patterns_free(struct patterns *p)
 	size_t	i;
 
 	for (i = 0; i < p->n; i++) {
-		free(p->src[i].text);
+		if (!p->src[i].text_borrowed)
+			free(p->src[i].text);
 		if (!p->src[i].file_shared)
 			free(p->src[i].file);
 	}
+	for (i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
 	for (i = 0; i < p->nlits; i++)
 		free(p->lits[i].s);
 	free(p->src);

@@ -24,7 +24,8 @@ struct pattern_src {
 	size_t	 len;
 	char	*file;
 	int	 line;
-	int	 file_shared;	/* file is the previous source's */
+	uint8_t	 file_shared;	/* file is the previous source's */
+	uint8_t	 text_borrowed;	/* text lies in a phrases file's bytes */
 };
 
 /* A literal some pattern cannot match without (see pattern_literal()). */
@@ -43,6 +44,8 @@ struct patterns {
 	size_t			 cap;
 	int			 failed;	/* a file key was refused */
 	size_t			 nphrases;	/* of src, from phrases_file */
+	char			**files;	/* phrases files' bytes */
+	size_t			 nfiles;
 	int			 phrases;	/* a phrase list, not PCRE2 */
 	/* The whole-buffer prefilter (prefilter.c). */
 	const struct prefilter	*pf;		/* phrase lists: their matcher */

@@ -72,6 +72,29 @@ def test_replace_is_leftmost_then_first_listed(scrubd, tmp_path):
     assert r.stdout == "x<>cx\n<>d\n<> and #y\n a<> b\n<>哒\n<>\n".encode()
 
 
+def test_phrase_lines_as_written(scrubd, tmp_path):
+    """A last line without a newline is a phrase; a NUL byte inside one
+    and a lone CR before its end are its text; invalid UTF-8 on a later
+    line is reported with its number even when earlier lines are good."""
+    conf = write_conf(tmp_path, "[filter:p]\ntype = replace\n"
+                      "replacement = <>\nphrases_file = p.txt\n",
+                      b"a\x00b\r\nc\rd\n\xe5\x93\x92\xe5\x93\x92\nlast")
+    doc = b"xa\x00by\nc\rd!\n\xe5\x93\x92\xe5\x93\x92\xe5\x93\x92\nthe last\n"
+    r = run([scrubd, "-c", str(conf), "-F"], doc)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"x<>y\n<>!\n<>\xe5\x93\x92\nthe <>\n"
+    conf = write_conf(tmp_path, "[filter:p]\ntype = drop-line\n"
+                      "phrases_file = p.txt\n",
+                      "".join(f"好{i}\n" for i in range(300)).encode() +
+                      b"\xc3(\n" + b"ok\n\xed\xa0\x80")
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 1
+    assert f"{tmp_path / 'p.txt'}:301: phrase is not valid".encode() \
+        in r.stderr
+    assert f"{tmp_path / 'p.txt'}:303: phrase is not valid".encode() \
+        in r.stderr, r.stderr
+
+
 def test_caseless_folds_ascii_only(scrubd, tmp_path):
     conf = write_conf(tmp_path, "[filter:p]\ntype = drop-line\n"
                       "caseless = yes\nphrases_file = p.txt\n",
