@@ -2,14 +2,14 @@
  * The sampled-gram first stage for long literals (see sample.h).  With
  * 100,000 keys of CJK text a literal automaton looks at every byte and
  * finds a possible key nearly everywhere; here a scan hashes one gram per
- * SAMPLE_STEP bytes and tests it in a bitmap of at least 32 bits a gram,
- * rounded up to a power of two (4 MiB, about 48 bits a gram, for 100,000
- * keys: larger than L2, yet one gram in 32 or fewer costs the second
- * look, and that paid on this corpus).  Where the bit
- * is set, a byte map indexed by more bits of the hash tells at which of
- * the SAMPLE_STEP offsets a key may hold the gram; only those places are
- * looked up in the key table.  The text is folded only if a key is
- * caseless: folding costs a third of the scan.
+ * SAMPLE_STEP bytes and tests two bits of one 64-bit word of a bitmap of
+ * at least 32 bits a gram, rounded up to a power of two (4 MiB for
+ * 100,000 keys: larger than L2, yet one word read a gram, and about one
+ * gram in 200 costs the second look, where one bit a gram let one in 30
+ * through).  Where both bits are set, a byte map indexed by another hash
+ * tells at which of the SAMPLE_STEP offsets a key may hold the gram; only
+ * those places are looked up in the key table.  The text is folded only
+ * if a key is caseless: folding costs a third of the scan.
  *
  * Words are read with memcpy, so any alignment will do; the mask that
  * keeps a word's first SAMPLE_GRAM bytes follows the byte order.
@@ -26,6 +26,7 @@
 #define SAMPLE_AHEAD		8	/* keys hashed ahead when indexing */
 #define SAMPLE_BITS_MIN_LOG	12
 #define SAMPLE_BITS_MAX_LOG	28	/* a 32 MiB bitmap at most */
+#define SAMPLE_WORD_SHIFT	(64 - (SAMPLE_BITS_MAX_LOG - 6))
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define SAMPLE_GRAM_MASK	0x0000ffffffffffffull
@@ -45,6 +46,7 @@ struct sample {
 	size_t		 cap;
 	uint64_t	*bits;		/* grams' hashes */
 	unsigned	 bits_log;
+	uint64_t	 word_mask;	/* its words: 2^(bits_log - 6) - 1 */
 	uint8_t		*offs;		/* by more of the hash: their offsets */
 	unsigned	 offs_log;
 	uint32_t	*slot;		/* key table: key index + 1, 0 empty */
@@ -89,19 +91,39 @@ sample_gram_hash(uint64_t g, int fold)
 	return (sample_fold(g, fold) * 0x9e3779b97f4a7c15ull);
 }
 
-/* Is the bit of gram hash h set in the bitmap? */
+/*
+ * The bitmap's word for gram hash h: bits_log - 6 bits from bit
+ * SAMPLE_WORD_SHIFT up (fixed shifts are cheaper than ones by a count in
+ * a register), which depend on every bit of the gram.
+ */
+static inline size_t
+sample_word(const struct sample *sm, uint64_t h)
+{
+	return ((size_t)(h >> SAMPLE_WORD_SHIFT) & sm->word_mask);
+}
+
+/* The two bits of that word for h: from a second hash's top 12 bits. */
+static inline uint64_t
+sample_mask(uint64_t h)
+{
+	h *= 0xd6e8feb86659fd93ull;
+	return ((uint64_t)1 << (h >> 58) | (uint64_t)1 << ((h >> 52) & 63));
+}
+
+/* Are both bits of gram hash h set in the bitmap? */
 static inline int
 sample_bit(const struct sample *sm, uint64_t h)
 {
-	h >>= 64 - sm->bits_log;
-	return ((sm->bits[h >> 6] >> (h & 63)) & 1);
+	uint64_t	mask = sample_mask(h);
+
+	return ((sm->bits[sample_word(sm, h)] & mask) == mask);
 }
 
-/* The entry of gram hash h in the offsets map. */
+/* The entry of gram hash h in the offsets map (a hash of its own). */
 static inline size_t
 sample_off(const struct sample *sm, uint64_t h)
 {
-	return ((size_t)((h << sm->bits_log) >> (64 - sm->offs_log)));
+	return ((size_t)((h * 0xc2b2ae3d27d4eb4full) >> (64 - sm->offs_log)));
 }
 
 /* The hash of the SAMPLE_KEY bytes at p (folded as sample_fold). */
@@ -151,14 +173,13 @@ static void
 sample_hash_key(const struct sample *sm, size_t k, struct sample_hashes *hs)
 {
 	const char	*s = sm->keys[k].s;
-	uint64_t	 b;
 	size_t		 j;
 
 	for (j = 0; j < SAMPLE_STEP; j++) {
 		hs->gram[j] = sample_gram_hash(sample_gram_at(s + j,
 		    SAMPLE_KEY - j), sm->fold);
-		b = hs->gram[j] >> (64 - sm->bits_log);
-		__builtin_prefetch(&sm->bits[b >> 6], 1);
+		__builtin_prefetch(&sm->bits[sample_word(sm, hs->gram[j])],
+		    1);
 		__builtin_prefetch(&sm->offs[sample_off(sm, hs->gram[j])], 1);
 	}
 	hs->key = sample_key_hash(s, sm->fold);
@@ -169,12 +190,12 @@ sample_hash_key(const struct sample *sm, size_t k, struct sample_hashes *hs)
 static void
 sample_index(struct sample *sm, size_t k, const struct sample_hashes *hs)
 {
-	uint64_t	b, mask = ((uint64_t)1 << sm->table_log) - 1;
+	uint64_t	mask = ((uint64_t)1 << sm->table_log) - 1;
 	size_t		j;
 
 	for (j = 0; j < SAMPLE_STEP; j++) {
-		b = hs->gram[j] >> (64 - sm->bits_log);
-		sm->bits[b >> 6] |= (uint64_t)1 << (b & 63);
+		sm->bits[sample_word(sm, hs->gram[j])] |= sample_mask(
+		    hs->gram[j]);
 		sm->offs[sample_off(sm, hs->gram[j])] |= (uint8_t)(1 << j);
 	}
 	for (j = hs->key >> (64 - sm->table_log); sm->slot[j] != 0;
@@ -224,6 +245,7 @@ sample_build(struct sample *sm)
 	while (sm->bits_log < SAMPLE_BITS_MAX_LOG &&
 	    ((size_t)1 << sm->bits_log) < want)
 		sm->bits_log++;
+	sm->word_mask = ((uint64_t)1 << (sm->bits_log - 6)) - 1;
 	sm->offs_log = sm->bits_log - 4;
 	sm->table_log = 4;
 	while (((size_t)1 << sm->table_log) < 2 * sm->nkeys)
@@ -296,6 +318,7 @@ sample_batch(const struct sample *sm, const char *p, size_t i, int fold)
 {
 	unsigned	m = 0, k;
 
+#pragma GCC unroll 8
 	for (k = 0; k < SAMPLE_BATCH; k++)
 		m |= (unsigned)sample_bit(sm, sample_gram_hash(sample_gram_at(
 		    p + i + k * SAMPLE_STEP, 8), fold)) << k;
