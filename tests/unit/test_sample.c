@@ -12,7 +12,7 @@
 #include "sample.h"
 
 #define T_KEYS_MAX	64
-#define T_TEXT_MAX	300
+#define T_TEXT_MAX	600
 
 /* What a scan reported. */
 struct t_found {
@@ -96,7 +96,7 @@ t_check(const struct sample *sm, char keys[][SAMPLE_KEY], const int *ci,
 
 /* Random key sets against random texts, every length and offset. */
 static void
-test_naive(void **state)
+t_naive(void)
 {
 	static char	keys[T_KEYS_MAX][SAMPLE_KEY];
 	char		text[T_TEXT_MAX + 8];
@@ -105,7 +105,6 @@ test_naive(void **state)
 	size_t		round, nkeys, k, len, off, at;
 	struct sample	*sm;
 
-	(void)state;
 	for (round = 0; round < 200; round++) {
 		sm = sample_new();
 		nkeys = 1 + t_rand(&seed) % T_KEYS_MAX;
@@ -131,6 +130,20 @@ test_naive(void **state)
 		t_check(sm, keys, ci, nkeys, text + off, len);
 		sample_free(sm);
 	}
+}
+
+/* The same, with the scalar batches and, where the CPU has it, AVX-512. */
+static void
+test_naive(void **state)
+{
+	int	simd, was = sample_set_avx512(0);
+
+	(void)state;
+	for (simd = 0; simd < 2; simd++) {
+		sample_set_avx512(simd);
+		t_naive();
+	}
+	sample_set_avx512(was);
 }
 
 /* Every key at the very start and the very end; a callback stops it. */
