@@ -15,7 +15,8 @@
  * keeps a word's first SAMPLE_GRAM bytes follows the byte order.  On
  * x86-64 machines with AVX-512 (F, DQ and VBMI: asked once) a batch of
  * eight grams is one 64-byte load, a byte permutation, two multiplies
- * and a gather of the eight bitmap words, instead of eight of each.
+ * and a gather of the eight bitmap words, instead of eight of each; with
+ * AVX2, two sets of four, the 64-bit multiplies made of 32-bit ones.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #define SAMPLE_AVX512
 #define SAMPLE_TARGET \
 	__attribute__((target("avx512f,avx512dq,avx512vbmi")))
+#define SAMPLE_TARGET2	__attribute__((target("avx2")))
 #endif
 
 #include "fold.h"
@@ -373,8 +375,83 @@ sample_batches(const struct sample *sm, const char *p, size_t len,
 }
 
 #ifdef SAMPLE_AVX512
-/* Use the AVX-512 batches?  -1: not asked yet. */
-static int	sample_avx512 = -1;
+/* The batches used: SAMPLE_SIMD_*, -1 not asked yet. */
+enum { SAMPLE_SIMD_NONE, SAMPLE_SIMD_AVX2, SAMPLE_SIMD_AVX512 };
+static int	sample_simd = -1;
+
+/* The low 64 bits of a * b, lane by lane (AVX2 has no such multiply). */
+SAMPLE_TARGET2 static inline __m256i
+sample_mul64_avx2(__m256i a, __m256i b)
+{
+	__m256i	cross;
+
+	cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), b),
+	    _mm256_mul_epu32(a, _mm256_srli_epi64(b, 32)));
+	return (_mm256_add_epi64(_mm256_mul_epu32(a, b),
+	    _mm256_slli_epi64(cross, 32)));
+}
+
+/* Four grams from q (SAMPLE_STEP apart), looked up as sample_batch does. */
+SAMPLE_TARGET2 static inline unsigned
+sample_quad_avx2(const struct sample *sm, const char *q, int fold)
+{
+	const __m256i	take = _mm256_setr_epi8(
+	    0, 1, 2, 3, 4, 5, -1, -1, 7, 8, 9, 10, 11, 12, -1, -1,
+	    0, 1, 2, 3, 4, 5, -1, -1, 7, 8, 9, 10, 11, 12, -1, -1);
+	const __m256i	ones = _mm256_set1_epi64x(1);
+	__m256i		g, low, h, w, m;
+
+	/* Grams 0 and 1 in the low 16 bytes, 2 and 3 in the high ones. */
+	g = _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(
+	    _mm_loadu_si128((const __m128i *)q)), _mm_loadu_si128(
+	    (const __m128i *)(q + 2 * SAMPLE_STEP)), 1), take);
+	if (fold) {	/* fold_word, lane by lane */
+		low = _mm256_and_si256(g, _mm256_set1_epi8(0x7f));
+		m = _mm256_andnot_si256(_mm256_add_epi64(low,
+		    _mm256_set1_epi8(0x80 - 'Z' - 1)), _mm256_add_epi64(low,
+		    _mm256_set1_epi8(0x80 - 'A')));
+		m = _mm256_and_si256(_mm256_andnot_si256(g, m),
+		    _mm256_set1_epi8((char)0x80));
+		g = _mm256_or_si256(g, _mm256_srli_epi64(m, 2));
+	}
+	h = sample_mul64_avx2(g, _mm256_set1_epi64x((long long)
+	    0x9e3779b97f4a7c15ull));
+	w = _mm256_i64gather_epi64((const long long *)sm->bits,
+	    _mm256_and_si256(_mm256_srli_epi64(h, SAMPLE_WORD_SHIFT),
+	    _mm256_set1_epi64x((long long)sm->word_mask)), 8);
+	h = sample_mul64_avx2(h, _mm256_set1_epi64x((long long)
+	    0xd6e8feb86659fd93ull));
+	m = _mm256_or_si256(_mm256_sllv_epi64(ones, _mm256_srli_epi64(h, 58)),
+	    _mm256_sllv_epi64(ones, _mm256_and_si256(_mm256_srli_epi64(h, 52),
+	    _mm256_set1_epi64x(63))));
+	return ((unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
+	    _mm256_cmpeq_epi64(_mm256_and_si256(w, m), m))));
+}
+
+/* sample_batch with AVX2: two sets of four grams. */
+SAMPLE_TARGET2 static inline unsigned
+sample_batch_avx2(const struct sample *sm, const char *p, size_t i,
+    int fold)
+{
+	return (sample_quad_avx2(sm, p + i, fold) |
+	    sample_quad_avx2(sm, p + i + 4 * SAMPLE_STEP, fold) << 4);
+}
+
+/* sample_batches with sample_batch_avx2. */
+SAMPLE_TARGET2 static size_t
+sample_batches_avx2(const struct sample *sm, const char *p, size_t len,
+    sample_found cb, void *arg, int fold)
+{
+	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;
+	unsigned	m;
+	size_t		i;
+
+	for (i = 0; i + span + 8 <= len; i += span)
+		if ((m = sample_batch_avx2(sm, p, i, fold)) != 0 &&
+		    sample_batch_hits(sm, p, len, i, m, cb, arg) != 0)
+			return (SIZE_MAX);
+	return (i);
+}
 
 /* sample_batch with AVX-512: the same grams, hashes and bits, 8 at once. */
 SAMPLE_TARGET static inline unsigned
@@ -431,35 +508,37 @@ sample_batches_avx512(const struct sample *sm, const char *p, size_t len,
 	return (i);
 }
 
-/* Does this CPU have what sample_batch_avx512 needs? */
+/* The best batches this CPU has: SAMPLE_SIMD_*. */
 static int
-sample_has_avx512(void)
+sample_simd_best(void)
 {
 	__builtin_cpu_init();
-	return (__builtin_cpu_supports("avx512f") &&
+	if (__builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512dq") &&
-	    __builtin_cpu_supports("avx512vbmi"));
+	    __builtin_cpu_supports("avx512vbmi"))
+		return (SAMPLE_SIMD_AVX512);
+	if (__builtin_cpu_supports("avx2"))
+		return (SAMPLE_SIMD_AVX2);
+	return (SAMPLE_SIMD_NONE);
 }
 #endif
 
 /*
- * For the tests: use the AVX-512 batches (on) or the scalar ones; returns
- * the setting before.  Asking for AVX-512 where the CPU (or compiler) has
- * none leaves the scalar ones on.
+ * For the tests: use the batches of level (0 scalar, 1 AVX2, 2 AVX-512)
+ * or, where this CPU (or compiler) has not that, the best below it;
+ * returns the level before.
  */
 int
-sample_set_avx512(int on)
+sample_set_simd(int level)
 {
 #ifdef SAMPLE_AVX512
-	int	was;
+	int	was, best = sample_simd_best();
 
-	if (sample_avx512 < 0)
-		sample_avx512 = sample_has_avx512();
-	was = sample_avx512;
-	sample_avx512 = on && sample_has_avx512();
+	was = sample_simd < 0 ? best : sample_simd;
+	sample_simd = level < best ? level : best;
 	return (was);
 #else
-	(void)on;
+	(void)level;
 	return (0);
 #endif
 }
@@ -470,11 +549,14 @@ sample_batches_best(const struct sample *sm, const char *p, size_t len,
     sample_found cb, void *arg)
 {
 #ifdef SAMPLE_AVX512
-	if (sample_avx512 < 0)
-		sample_avx512 = sample_has_avx512();
-	if (sample_avx512)
+	if (sample_simd < 0)
+		sample_simd = sample_simd_best();
+	if (sample_simd == SAMPLE_SIMD_AVX512)
 		return (sm->fold ? sample_batches_avx512(sm, p, len, cb, arg, 1) :
 		    sample_batches_avx512(sm, p, len, cb, arg, 0));
+	if (sample_simd == SAMPLE_SIMD_AVX2)
+		return (sm->fold ? sample_batches_avx2(sm, p, len, cb, arg, 1) :
+		    sample_batches_avx2(sm, p, len, cb, arg, 0));
 #endif
 	return (sm->fold ? sample_batches(sm, p, len, cb, arg, 1) :
 	    sample_batches(sm, p, len, cb, arg, 0));

@@ -30,6 +30,6 @@ size_t		 sample_count(const struct sample *);
 int		 sample_scan(const struct sample *, const char *, size_t,
 		    sample_found, void *);
 void		 sample_free(struct sample *);
-int		 sample_set_avx512(int);
+int		 sample_set_simd(int);
 
 #endif

@@ -132,18 +132,19 @@ t_naive(void)
 	}
 }
 
-/* The same, with the scalar batches and, where the CPU has it, AVX-512. */
+/* The same, with the scalar batches and, where the CPU has them, AVX2's
+ * and AVX-512's. */
 static void
 test_naive(void **state)
 {
-	int	simd, was = sample_set_avx512(0);
+	int	simd, was = sample_set_simd(0);
 
 	(void)state;
-	for (simd = 0; simd < 2; simd++) {
-		sample_set_avx512(simd);
+	for (simd = 0; simd < 3; simd++) {
+		sample_set_simd(simd);
 		t_naive();
 	}
-	sample_set_avx512(was);
+	sample_set_simd(was);
 }
 
 /* Every key at the very start and the very end; a callback stops it. */
