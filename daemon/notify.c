@@ -58,7 +58,8 @@ notify_address(struct sockaddr_un *sun, socklen_t *len)
  */
 static char	notify_unsent[512];
 
-/* A wait ran out with no send through since: state changes do not wait. */
+/* A wait ran out (or a signal ended it) with no send through since:
+ * state changes do not wait. */
 static int	notify_stalled;
 
 /*
@@ -151,7 +152,9 @@ notify_send(int state, const char *fmt, ...)
 	notify_failed(msg, error);
 	if (state) {
 		snprintf(notify_unsent, sizeof notify_unsent, "%s", msg);
-		if (error == EAGAIN || error == EWOULDBLOCK)
+		/* A wait happens only on a full queue, whether it ran out
+		 * or a signal cut it short (SO_SNDTIMEO: never restarted). */
+		if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR)
 			notify_stalled = 1;
 	}
 }
