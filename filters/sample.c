@@ -370,23 +370,30 @@ sample_batch_hits(const struct sample *sm, const char *p, size_t len,
 }
 
 /*
- * The whole batches of a scan (fold constant, so that each case has a
- * loop of its own); returns where they end, or SIZE_MAX if cb stopped.
+ * A function, with attributes attr, running every whole batch of a scan
+ * with batch (fold constant, so that each case has a loop of its own);
+ * it returns where they end, or SIZE_MAX if cb stopped.  One loop for
+ * every way of doing a batch: each must be inlined into a loop compiled
+ * for its own instruction set.
  */
-static inline size_t
-sample_batches(const struct sample *sm, const char *p, size_t len,
-    sample_found cb, void *arg, int fold)
-{
-	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;
-	unsigned	m;
-	size_t		i;
-
-	for (i = 0; i + span + 8 <= len; i += span)
-		if ((m = sample_batch(sm, p, i, fold)) != 0 &&
-		    sample_batch_hits(sm, p, len, i, m, cb, arg) != 0)
-			return (SIZE_MAX);
-	return (i);
+#define SAMPLE_BATCHES(attr, name, batch)				\
+static attr size_t							\
+name(const struct sample *sm, const char *p, size_t len,		\
+    sample_found cb, void *arg, int fold)				\
+{									\
+	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;		\
+	unsigned	m;						\
+	size_t		i;						\
+									\
+	for (i = 0; i + span + 8 <= len; i += span)			\
+		if ((m = batch(sm, p, i, fold)) != 0 &&			\
+		    sample_batch_hits(sm, p, len, i, m, cb, arg) != 0)	\
+			return (SIZE_MAX);				\
+	return (i);							\
 }
+
+/* The whole batches of a scan, one gram at a time. */
+SAMPLE_BATCHES(inline, sample_batches, sample_batch)
 
 #ifdef SAMPLE_AVX512
 /* The batches used: SAMPLE_SIMD_*, -1 not asked yet. */
@@ -451,21 +458,8 @@ sample_batch_avx2(const struct sample *sm, const char *p, size_t i,
 	    sample_quad_avx2(sm, p + i + 4 * SAMPLE_STEP, fold) << 4);
 }
 
-/* sample_batches with sample_batch_avx2. */
-SAMPLE_TARGET2 static size_t
-sample_batches_avx2(const struct sample *sm, const char *p, size_t len,
-    sample_found cb, void *arg, int fold)
-{
-	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;
-	unsigned	m;
-	size_t		i;
-
-	for (i = 0; i + span + 8 <= len; i += span)
-		if ((m = sample_batch_avx2(sm, p, i, fold)) != 0 &&
-		    sample_batch_hits(sm, p, len, i, m, cb, arg) != 0)
-			return (SIZE_MAX);
-	return (i);
-}
+/* The whole batches of a scan with sample_batch_avx2. */
+SAMPLE_BATCHES(SAMPLE_TARGET2, sample_batches_avx2, sample_batch_avx2)
 
 /* sample_batch with AVX-512: the same grams, hashes and bits, 8 at once. */
 SAMPLE_TARGET static inline unsigned
@@ -506,21 +500,8 @@ sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
 	return (_mm512_cmpeq_epi64_mask(_mm512_and_si512(w, m), m));
 }
 
-/* sample_batches with sample_batch_avx512. */
-SAMPLE_TARGET static size_t
-sample_batches_avx512(const struct sample *sm, const char *p, size_t len,
-    sample_found cb, void *arg, int fold)
-{
-	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;
-	unsigned	m;
-	size_t		i;
-
-	for (i = 0; i + span + 8 <= len; i += span)
-		if ((m = sample_batch_avx512(sm, p, i, fold)) != 0 &&
-		    sample_batch_hits(sm, p, len, i, m, cb, arg) != 0)
-			return (SIZE_MAX);
-	return (i);
-}
+/* The whole batches of a scan with sample_batch_avx512. */
+SAMPLE_BATCHES(SAMPLE_TARGET, sample_batches_avx512, sample_batch_avx512)
 
 /* The best batches this CPU has: SAMPLE_SIMD_*. */
 static int

@@ -127,6 +127,14 @@ def test_socket_activation_with_jsonl(tmp_path):
         assert d.stop() == 0, d.logtext()
 
 
+def notify_receiver(tmp_path):
+    """A datagram socket bound in tmp_path, for NOTIFY_SOCKET; and its path."""
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = str(tmp_path / "notify.sock")
+    notify.bind(path)
+    return notify, path
+
+
 def notifications(sock, until):
     """Collect sd_notify datagrams until one contains `until`."""
     got = []
@@ -138,9 +146,7 @@ def notifications(sock, until):
 
 
 def test_sd_notify_messages(tmp_path):
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = str(tmp_path / "notify.sock")
-    notify.bind(path)
+    notify, path = notify_receiver(tmp_path)
     notify.settimeout(20)
     d = Daemon(tmp_path)
     d.start(env={"NOTIFY_SOCKET": path})
@@ -191,9 +197,7 @@ def test_sd_notify_receiver_that_never_reads(tmp_path):
     """A notification socket whose queue is full must not stall the
     daemon: a state change waits half a second at most, then it is
     dropped; documents are still served and SIGTERM still stops it."""
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = str(tmp_path / "notify.sock")
-    notify.bind(path)
+    notify, path = notify_receiver(tmp_path)
     d = Daemon(tmp_path)
     d.start(env={"NOTIFY_SOCKET": path})
     try:
@@ -227,9 +231,7 @@ def test_sd_notify_state_reaches_a_reader_that_was_late(tmp_path):
     is sent again (by the status timer) once there is room, and only the
     newest one counts.  A full queue costs half a second once, not at
     every state change."""
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = str(tmp_path / "notify.sock")
-    notify.bind(path)
+    notify, path = notify_receiver(tmp_path)
     fill_datagram_queue(path)
     d = Daemon(tmp_path)
     d.start(env={"NOTIFY_SOCKET": path})
@@ -261,9 +263,7 @@ def test_sd_notify_full_queue_and_a_signal_storm(tmp_path):
     """A signal that cuts a state change's wait short counts as the wait
     running out: reloads 0.3 s apart against a manager that has stopped
     reading do not stall serving at every one of them."""
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = str(tmp_path / "notify.sock")
-    notify.bind(path)
+    notify, path = notify_receiver(tmp_path)
     d = Daemon(tmp_path)
     d.start(env={"NOTIFY_SOCKET": path})
     try:
