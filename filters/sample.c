@@ -13,7 +13,7 @@
  *
  * Words are read with memcpy, so any alignment will do; the mask that
  * keeps a word's first SAMPLE_GRAM bytes follows the byte order.  On
- * x86-64 machines with AVX-512 (F, DQ and VBMI: asked once) a batch of
+ * x86-64 machines with AVX-512 (F, DQ and VBMI: asked at start) a batch of
  * eight grams is one 64-byte load, a byte permutation, two multiplies
  * and a gather of the eight bitmap words, instead of eight of each; with
  * AVX2, two sets of four, the 64-bit multiplies made of 32-bit ones.
@@ -396,9 +396,9 @@ name(const struct sample *sm, const char *p, size_t len,		\
 SAMPLE_BATCHES(inline, sample_batches, sample_batch)
 
 #ifdef SAMPLE_AVX512
-/* The batches used: SAMPLE_SIMD_*, -1 not asked yet. */
+/* The batches used: SAMPLE_SIMD_* (set before main, see sample_init). */
 enum { SAMPLE_SIMD_NONE, SAMPLE_SIMD_AVX2, SAMPLE_SIMD_AVX512 };
-static int	sample_simd = -1;
+static int	sample_simd;
 
 /* The low 64 bits of a * b, lane by lane (AVX2 has no such multiply). */
 SAMPLE_TARGET2 static inline __m256i
@@ -516,6 +516,13 @@ sample_simd_best(void)
 		return (SAMPLE_SIMD_AVX2);
 	return (SAMPLE_SIMD_NONE);
 }
+
+/* Ask once, before main (and any thread), which batches this CPU takes. */
+__attribute__((constructor)) static void
+sample_init(void)
+{
+	sample_simd = sample_simd_best();
+}
 #endif
 
 /*
@@ -529,7 +536,7 @@ sample_set_simd(int level)
 #ifdef SAMPLE_AVX512
 	int	was, best = sample_simd_best();
 
-	was = sample_simd < 0 ? best : sample_simd;
+	was = sample_simd;
 	sample_simd = level < best ? level : best;
 	return (was);
 #else
@@ -544,8 +551,6 @@ sample_batches_best(const struct sample *sm, const char *p, size_t len,
     sample_found cb, void *arg)
 {
 #ifdef SAMPLE_AVX512
-	if (sample_simd < 0)
-		sample_simd = sample_simd_best();
 	if (sample_simd == SAMPLE_SIMD_AVX512)
 		return (sm->fold ? sample_batches_avx512(sm, p, len, cb, arg, 1) :
 		    sample_batches_avx512(sm, p, len, cb, arg, 0));
