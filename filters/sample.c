@@ -5,7 +5,7 @@
  * SAMPLE_STEP bytes and tests two bits of one 64-bit word of a bitmap of
  * at least 32 bits a gram, rounded up to a power of two (4 MiB for
  * 100,000 keys: larger than L2, yet one word read a gram, and about one
- * gram in 200 costs the second look, where one bit a gram let one in 30
+ * gram in 200 costs the second look, where one bit a gram let one in 46
  * through).  Where both bits are set, a byte map indexed by another hash
  * tells at which of the SAMPLE_STEP offsets a key may hold the gram; only
  * those places are looked up in the key table.  The text is folded only
