@@ -40,6 +40,17 @@
 #define SAMPLE_BITS_MAX_LOG	28	/* a 32 MiB bitmap at most */
 #define SAMPLE_WORD_SHIFT	(64 - (SAMPLE_BITS_MAX_LOG - 6))
 
+/*
+ * A gram's hash and the two bits of its bitmap word, as every way of
+ * doing a batch (scalar, AVX2, AVX-512) computes them: the gram word
+ * times SAMPLE_GRAM_MUL; its word from bit SAMPLE_WORD_SHIFT up; the bits
+ * from the hash times SAMPLE_BITS_MUL, at SAMPLE_BIT1 and SAMPLE_BIT2.
+ */
+#define SAMPLE_GRAM_MUL		0x9e3779b97f4a7c15ull
+#define SAMPLE_BITS_MUL		0xd6e8feb86659fd93ull
+#define SAMPLE_BIT1		58
+#define SAMPLE_BIT2		52
+
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define SAMPLE_GRAM_MASK	0x0000ffffffffffffull
 #else
@@ -100,7 +111,7 @@ sample_fold(uint64_t w, int fold)
 static inline uint64_t
 sample_gram_hash(uint64_t g, int fold)
 {
-	return (sample_fold(g, fold) * 0x9e3779b97f4a7c15ull);
+	return (sample_fold(g, fold) * SAMPLE_GRAM_MUL);
 }
 
 /*
@@ -118,8 +129,9 @@ sample_word(const struct sample *sm, uint64_t h)
 static inline uint64_t
 sample_mask(uint64_t h)
 {
-	h *= 0xd6e8feb86659fd93ull;
-	return ((uint64_t)1 << (h >> 58) | (uint64_t)1 << ((h >> 52) & 63));
+	h *= SAMPLE_BITS_MUL;
+	return ((uint64_t)1 << (h >> SAMPLE_BIT1) |
+	    (uint64_t)1 << ((h >> SAMPLE_BIT2) & 63));
 }
 
 /* Are both bits of gram hash h set in the bitmap? */
@@ -436,15 +448,15 @@ sample_quad_avx2(const struct sample *sm, const char *q, int fold)
 		g = _mm256_or_si256(g, _mm256_srli_epi64(m, 2));
 	}
 	h = sample_mul64_avx2(g, _mm256_set1_epi64x((long long)
-	    0x9e3779b97f4a7c15ull));
+	    SAMPLE_GRAM_MUL));
 	w = _mm256_i64gather_epi64((const long long *)sm->bits,
 	    _mm256_and_si256(_mm256_srli_epi64(h, SAMPLE_WORD_SHIFT),
 	    _mm256_set1_epi64x((long long)sm->word_mask)), 8);
 	h = sample_mul64_avx2(h, _mm256_set1_epi64x((long long)
-	    0xd6e8feb86659fd93ull));
-	m = _mm256_or_si256(_mm256_sllv_epi64(ones, _mm256_srli_epi64(h, 58)),
-	    _mm256_sllv_epi64(ones, _mm256_and_si256(_mm256_srli_epi64(h, 52),
-	    _mm256_set1_epi64x(63))));
+	    SAMPLE_BITS_MUL));
+	m = _mm256_or_si256(_mm256_sllv_epi64(ones, _mm256_srli_epi64(h,
+	    SAMPLE_BIT1)), _mm256_sllv_epi64(ones, _mm256_and_si256(
+	    _mm256_srli_epi64(h, SAMPLE_BIT2), _mm256_set1_epi64x(63))));
 	return ((unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
 	    _mm256_cmpeq_epi64(_mm256_and_si256(w, m), m))));
 }
@@ -488,15 +500,15 @@ sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
 		g = _mm512_or_si512(g, _mm512_srli_epi64(m, 2));
 	}
 	h = _mm512_mullo_epi64(g, _mm512_set1_epi64((long long)
-	    0x9e3779b97f4a7c15ull));
+	    SAMPLE_GRAM_MUL));
 	w = _mm512_i64gather_epi64(_mm512_and_si512(_mm512_srli_epi64(h,
 	    SAMPLE_WORD_SHIFT), _mm512_set1_epi64((long long)sm->word_mask)),
 	    (const void *)sm->bits, 8);
 	h = _mm512_mullo_epi64(h, _mm512_set1_epi64((long long)
-	    0xd6e8feb86659fd93ull));
-	m = _mm512_or_si512(_mm512_sllv_epi64(ones, _mm512_srli_epi64(h, 58)),
-	    _mm512_sllv_epi64(ones, _mm512_and_si512(_mm512_srli_epi64(h, 52),
-	    _mm512_set1_epi64(63))));
+	    SAMPLE_BITS_MUL));
+	m = _mm512_or_si512(_mm512_sllv_epi64(ones, _mm512_srli_epi64(h,
+	    SAMPLE_BIT1)), _mm512_sllv_epi64(ones, _mm512_and_si512(
+	    _mm512_srli_epi64(h, SAMPLE_BIT2), _mm512_set1_epi64(63))));
 	return (_mm512_cmpeq_epi64_mask(_mm512_and_si512(w, m), m));
 }
 

@@ -6,7 +6,8 @@
  * SAMPLE_STEP-th byte only, tests it in a bitmap of all keys' grams (two
  * bits of one word a gram), and where both are set checks the few places
  * a key could begin against a hash table of the keys.  Nothing is missed;
- * bits set by other grams cost a few table probes.  Keys fold ASCII letters if caseless.
+ * bits set by other grams cost a few table probes.  Keys fold ASCII
+ * letters if caseless.
  */
 #ifndef SAMPLE_H
 #define SAMPLE_H
