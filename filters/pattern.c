@@ -46,81 +46,6 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 }
 
 /*
- * The next line of a patterns or phrases file in *t, with no line ending
- * and no UTF-8 byte order mark on line 1; its length, or -1 at the end.
- */
-static ssize_t
-patterns_file_line(FILE *f, char **line, size_t *cap, int *lineno, char **t)
-{
-	ssize_t	n;
-
-	if ((n = getline(line, cap, f)) == -1)
-		return (-1);
-	*t = *line;
-	if (++*lineno == 1 && n >= 3 && memcmp(*t, "\xef\xbb\xbf", 3) == 0) {
-		*t += 3;
-		n -= 3;
-	}
-	if (n > 0 && (*t)[n - 1] == '\n')
-		n--;
-	if (n > 0 && (*t)[n - 1] == '\r')
-		n--;
-	return (n);
-}
-
-/* Read a patterns file: one pattern a line, '#' comments and blanks skipped. */
-static int
-patterns_load_file(struct patterns *p, const char *path, char **cause)
-{
-	FILE	*f;
-	char	*line = NULL, *t, *why = NULL;
-	size_t	 cap = 0;
-	ssize_t	 n;
-	int	 lineno = 0, added = 0;
-
-	if ((f = config_open(path, PATTERN_FILE_MAX, &why)) == NULL) {
-		*cause = xasprintf("patterns file %s: %s", path, why);
-		free(why);
-		return (-1);
-	}
-	while ((n = patterns_file_line(f, &line, &cap, &lineno, &t)) != -1) {
-		if (n == 0 || t[0] == '#')
-			continue;
-		patterns_add(p, t, (size_t)n, path, lineno, 0);
-		added++;
-	}
-	free(line);
-	fclose(f);
-	if (added == 0) {
-		*cause = xasprintf("patterns file %s holds no pattern", path);
-		return (-1);
-	}
-	return (0);
-}
-
-/* Check one line of a phrases file; 0, or -1 with an error reported. */
-static int
-patterns_phrase_ok(const char *t, size_t n, int utf8_checked,
-    const char *path, int lineno, struct config_ctx *ctx)
-{
-	if (n > PATTERN_PHRASE_MAX) {
-		config_error(ctx, path, lineno, "phrase longer than %d bytes",
-		    PATTERN_PHRASE_MAX);
-		return (-1);
-	}
-	if (!utf8_checked && !utf8_valid(t, n)) {
-		config_error(ctx, path, lineno, "phrase is not valid UTF-8");
-		return (-1);
-	}
-	if (t[0] == '\0') {	/* Vectorscan's literals cannot */
-		config_error(ctx, path, lineno, "phrase starts with a NUL "
-		    "byte");
-		return (-1);
-	}
-	return (0);
-}
-
-/*
  * All of an open file, at most max bytes, in a buffer of its own (its
  * length in *len); NULL with *cause set if it is larger or unreadable.
  */
@@ -153,9 +78,9 @@ patterns_slurp(FILE *f, size_t max, size_t *len, char **cause)
 }
 
 /*
- * The next line of the n bytes at buf from *off, as patterns_file_line
- * gives it (no line ending, no byte order mark on line 1); its length,
- * or -1 at the end.
+ * The next line of a patterns or phrases file (n bytes at buf) from *off,
+ * in *t, with no line ending and no UTF-8 byte order mark on line 1; its
+ * length, or -1 at the end.
  */
 static ssize_t
 patterns_buf_line(const char *buf, size_t n, size_t *off, int *lineno,
@@ -180,6 +105,77 @@ patterns_buf_line(const char *buf, size_t n, size_t *off, int *lineno,
 }
 
 /*
+ * A patterns or phrases file (what), whole, opened as config_open opens
+ * files, at most max bytes; NULL with *cause set if it cannot be read.
+ */
+static char *
+patterns_read(const char *path, off_t max, const char *what, size_t *len,
+    char **cause)
+{
+	FILE	*f;
+	char	*buf = NULL, *why = NULL;
+
+	if ((f = config_open(path, max, &why)) != NULL) {
+		buf = patterns_slurp(f, (size_t)max, len, &why);
+		fclose(f);
+	}
+	if (buf == NULL) {
+		*cause = xasprintf("%s %s: %s", what, path, why);
+		free(why);
+	}
+	return (buf);
+}
+
+/* Read a patterns file: one pattern a line, '#' comments and blanks skipped. */
+static int
+patterns_load_file(struct patterns *p, const char *path, char **cause)
+{
+	const char	*t;
+	char		*buf;
+	size_t		 len, off = 0;
+	ssize_t		 n;
+	int		 lineno = 0, added = 0;
+
+	if ((buf = patterns_read(path, PATTERN_FILE_MAX, "patterns file",
+	    &len, cause)) == NULL)
+		return (-1);
+	while ((n = patterns_buf_line(buf, len, &off, &lineno, &t)) != -1) {
+		if (n == 0 || t[0] == '#')
+			continue;
+		patterns_add(p, t, (size_t)n, path, lineno, 0);
+		added++;
+	}
+	free(buf);
+	if (added == 0) {
+		*cause = xasprintf("patterns file %s holds no pattern", path);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Check one line of a phrases file; 0, or -1 with an error reported. */
+static int
+patterns_phrase_ok(const char *t, size_t n, int utf8_checked,
+    const char *path, int lineno, struct config_ctx *ctx)
+{
+	if (n > PATTERN_PHRASE_MAX) {
+		config_error(ctx, path, lineno, "phrase longer than %d bytes",
+		    PATTERN_PHRASE_MAX);
+		return (-1);
+	}
+	if (!utf8_checked && !utf8_valid(t, n)) {
+		config_error(ctx, path, lineno, "phrase is not valid UTF-8");
+		return (-1);
+	}
+	if (t[0] == '\0') {	/* Vectorscan's literals cannot */
+		config_error(ctx, path, lineno, "phrase starts with a NUL "
+		    "byte");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Read a phrases file: every line is one phrase of literal text (no
  * escaping, no comments); empty lines are skipped, a UTF-8 byte order
  * mark at its start and line endings are not part of a phrase.  A bad
@@ -192,23 +188,15 @@ static int
 patterns_load_phrases(struct patterns *p, const char *path,
     struct config_ctx *ctx, char **cause)
 {
-	FILE		*f;
 	const char	*t;
-	char		*buf, *why = NULL;
+	char		*buf;
 	size_t		 len, off = 0, before = p->n;
 	ssize_t		 n;
 	int		 lineno = 0, bad = 0, valid;
 
-	if ((f = config_open(path, PATTERN_PHRASES_MAX, &why)) == NULL ||
-	    (buf = patterns_slurp(f, PATTERN_PHRASES_MAX, &len, &why)) ==
-	    NULL) {
-		*cause = xasprintf("phrases file %s: %s", path, why);
-		free(why);
-		if (f != NULL)
-			fclose(f);
+	if ((buf = patterns_read(path, PATTERN_PHRASES_MAX, "phrases file",
+	    &len, cause)) == NULL)
 		return (-1);
-	}
-	fclose(f);
 	p->files = xreallocarray(p->files, p->nfiles + 1, sizeof *p->files);
 	p->files[p->nfiles++] = buf;
 	valid = utf8_valid(buf, len);
