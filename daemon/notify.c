@@ -63,19 +63,16 @@ static char	notify_unsent[512];
 static int	notify_stalled;
 
 /*
- * Send one datagram; 0 if it went, else the errno.  wait lets it wait up
- * to NOTIFY_WAIT_MS for room in the manager's queue.
+ * Send one datagram to the manager at sun; 0 if it went, else the errno.
+ * wait lets it wait up to NOTIFY_WAIT_MS for room in the manager's queue.
  */
 static int
-notify_datagram(const char *msg, int wait)
+notify_datagram(const struct sockaddr_un *sun, socklen_t len,
+    const char *msg, int wait)
 {
-	struct sockaddr_un	sun;
-	struct timeval		tv = { 0, NOTIFY_WAIT_MS * 1000 };
-	socklen_t		len;
-	int			fd, rc;
+	struct timeval	tv = { 0, NOTIFY_WAIT_MS * 1000 };
+	int		fd, rc;
 
-	if (notify_address(&sun, &len) <= 0)
-		return (EAFNOSUPPORT);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return (errno);
 	if (wait && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
@@ -83,7 +80,7 @@ notify_datagram(const char *msg, int wait)
 		wait = 0;
 	rc = 0;
 	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL |
-	    (wait ? 0 : MSG_DONTWAIT), (struct sockaddr *)&sun, len) == -1)
+	    (wait ? 0 : MSG_DONTWAIT), (const struct sockaddr *)sun, len) == -1)
 		rc = errno;
 	close(fd);
 	return (rc);
@@ -104,11 +101,11 @@ notify_failed(const char *msg, int error)
 /* Send the state change that did not get through, if any, without
  * waiting; 0 once none is left. */
 static int
-notify_flush(void)
+notify_flush(const struct sockaddr_un *sun, socklen_t len)
 {
 	if (*notify_unsent == '\0')
 		return (0);
-	if (notify_datagram(notify_unsent, 0) != 0)
+	if (notify_datagram(sun, len, notify_unsent, 0) != 0)
 		return (-1);
 	*notify_unsent = '\0';
 	notify_stalled = 0;
@@ -143,9 +140,10 @@ notify_send(int state, const char *fmt, ...)
 	va_end(ap);
 	if (state)
 		*notify_unsent = '\0';	/* superseded */
-	else if (notify_flush() != 0)
+	else if (notify_flush(&sun, len) != 0)
 		return;
-	if ((error = notify_datagram(msg, state && !notify_stalled)) == 0) {
+	if ((error = notify_datagram(&sun, len, msg, state &&
+	    !notify_stalled)) == 0) {
 		notify_stalled = 0;
 		return;
 	}
