@@ -117,6 +117,7 @@ explain_doc(void *arg, int fd, const char *name)
 static int
 explain_flush(void)
 {
+	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return (0);
 	if (errno != 0)
@@ -163,7 +164,6 @@ explain_run(const struct config *cfg, char **files, int nfiles)
 	rc = oneshot_each(files, nfiles, explain_doc, &x);
 	if (!ferror(stdout))
 		explain_totals(cfg, x.totals);
-	errno = 0;
 	if (explain_flush() != 0)
 		rc = 1;
 	transcode_free(x.tc);
