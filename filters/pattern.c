@@ -45,6 +45,30 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 	s->file = s->file_shared ? s[-1].file : xstrdup(file);
 }
 
+/* Room for n more sources, so that a long list is not copied as it grows. */
+static void
+patterns_reserve(struct patterns *p, size_t n)
+{
+	if (p->cap - p->n >= n)
+		return;
+	p->cap = p->n + n;
+	p->src = xreallocarray(p->src, p->cap, sizeof *p->src);
+}
+
+/* The number of lines of the len bytes at buf (a last one unended too). */
+static size_t
+patterns_count_lines(const char *buf, size_t len)
+{
+	const char	*q = buf, *end = buf + len;
+	size_t		 n = 0;
+
+	while (q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		n++;
+		q++;
+	}
+	return (n + 1);
+}
+
 /*
  * All of an open file, at most max bytes, in a buffer of its own (its
  * length in *len); NULL with *cause set if it is larger or unreadable.
@@ -200,6 +224,7 @@ patterns_load_phrases(struct patterns *p, const char *path,
 	p->files = xreallocarray(p->files, p->nfiles + 1, sizeof *p->files);
 	p->files[p->nfiles++] = buf;
 	valid = utf8_valid(buf, len);
+	patterns_reserve(p, patterns_count_lines(buf, len));
 	while ((n = patterns_buf_line(buf, len, &off, &lineno, &t)) != -1) {
 		if (n == 0)
 			continue;

@@ -157,13 +157,12 @@ struct pfid {
 	uint32_t	 slot;
 	uint32_t	 first;		/* phrase key: its run in p->sorted */
 	uint32_t	 count;		/* 0: a required literal */
-	uint32_t	 keylen;
-	const struct patterns *pat;	/* phrase key: its list */
 	uint32_t	 kid_first;	/* literals holding this one */
 	uint32_t	 nkids;
 	uint32_t	 lit;		/* its entry in pf->lits */
-	int		 caseless;
-	int		 sampled;	/* a key of pf->sample, not of db */
+	uint16_t	 keylen;	/* phrase key: its bytes */
+	uint8_t		 caseless;
+	uint8_t		 sampled;	/* a key of pf->sample, not of db */
 };
 
 /*
@@ -246,32 +245,35 @@ prefilter_order(const void *a, const void *b, void *arg)
 static uint64_t
 prefilter_sort_key(const struct pattern_src *x, int caseless)
 {
-	uint64_t	k = 0;
-	size_t		i;
+	unsigned char	b[8] = { 0 };
+	uint64_t	k;
 
-	for (i = 0; i < 8; i++) {
-		k <<= 8;
-		if (i < x->len)
-			k |= (uint64_t)(caseless ?
-			    fold_byte((unsigned char)x->text[i]) :
-			    (unsigned char)x->text[i]);
-	}
-	return (k);
+	memcpy(b, x->text, x->len < 8 ? x->len : 8);
+	k = (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 |
+	    (uint64_t)b[2] << 40 | (uint64_t)b[3] << 32 |
+	    (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | (uint64_t)b[7];
+	return (caseless ? fold_word(k) : k);
 }
 
+/* A phrase's sort key and its index, sorted together. */
+struct pfsort {
+	uint64_t	key;
+	uint32_t	i;
+};
+
 /*
- * One stable pass of a radix sort of the indexes a into b by byte
- * `shift / 8` of their keys; 0 if all have the same byte there (nothing
- * moved).
+ * One stable pass of a radix sort of a into b by byte `shift / 8` of the
+ * keys; 0 if all have the same byte there (nothing moved).
  */
 static int
-prefilter_sort_pass(const uint64_t *keys, const uint32_t *a, uint32_t *b,
-    size_t n, unsigned shift)
+prefilter_sort_pass(const struct pfsort *a, struct pfsort *b, size_t n,
+    unsigned shift)
 {
 	size_t	count[256] = { 0 }, i, c, sum = 0;
 
 	for (i = 0; i < n; i++)
-		count[(keys[a[i]] >> shift) & 0xff]++;
+		count[(a[i].key >> shift) & 0xff]++;
 	for (c = 0; c < 256; c++) {
 		if (count[c] == n)
 			return (0);
@@ -280,46 +282,62 @@ prefilter_sort_pass(const uint64_t *keys, const uint32_t *a, uint32_t *b,
 		sum += i;
 	}
 	for (i = 0; i < n; i++)
-		b[count[(keys[a[i]] >> shift) & 0xff]++] = a[i];
+		b[count[(a[i].key >> shift) & 0xff]++] = a[i];
 	return (1);
 }
 
 /*
  * p->sorted: the phrases in prefilter_order.  A radix sort on their first
  * 8 bytes (folded: the order is fold_cmp's, bytes unsigned, a phrase
- * before those it begins), then prefilter_order within each run of equal
- * keys (100,000 phrases: a quarter of qsort's instructions).
+ * before those it begins), each key moved with its index so that a pass
+ * reads in order, then prefilter_order within each run of equal keys
+ * (100,000 phrases: a quarter of qsort's instructions).
  */
 static void
 prefilter_sort(struct patterns *p)
 {
-	uint64_t	*keys;
-	uint32_t	*a, *b, *t;
+	struct pfsort	*a, *b, *t;
 	size_t		 i, j;
 	unsigned	 shift;
 
-	keys = xreallocarray(NULL, p->n, sizeof *keys);
 	a = xreallocarray(NULL, p->n, sizeof *a);
 	b = xreallocarray(NULL, p->n, sizeof *b);
 	for (i = 0; i < p->n; i++) {
-		keys[i] = prefilter_sort_key(&p->src[i], p->caseless);
-		a[i] = (uint32_t)i;
+		a[i].key = prefilter_sort_key(&p->src[i], p->caseless);
+		a[i].i = (uint32_t)i;
 	}
 	for (shift = 0; shift < 64; shift += 8)
-		if (prefilter_sort_pass(keys, a, b, p->n, shift)) {
+		if (prefilter_sort_pass(a, b, p->n, shift)) {
 			t = a;
 			a = b;
 			b = t;
 		}
+	p->sorted = xreallocarray(NULL, p->n, sizeof *p->sorted);
+	for (i = 0; i < p->n; i++)
+		p->sorted[i] = a[i].i;
 	for (i = 0; i < p->n; i = j) {
-		for (j = i + 1; j < p->n && keys[a[j]] == keys[a[i]]; j++)
+		for (j = i + 1; j < p->n && a[j].key == a[i].key; j++)
 			;
 		if (j - i > 1)
-			qsort_r(a + i, j - i, sizeof *a, prefilter_order, p);
+			qsort_r(p->sorted + i, j - i, sizeof *p->sorted,
+			    prefilter_order, p);
 	}
-	p->sorted = a;
+	free(a);
 	free(b);
-	free(keys);
+}
+
+/* Room for n more literals in the database being built. */
+static void
+prefilter_reserve(struct prefilter *pf, struct pfbuild *b, size_t n)
+{
+	if (b->cap - pf->nids >= n)
+		return;
+	b->cap = pf->nids + n;
+	b->expr = xreallocarray(b->expr, b->cap, sizeof *b->expr);
+	b->lens = xreallocarray(b->lens, b->cap, sizeof *b->lens);
+	b->flags = xreallocarray(b->flags, b->cap, sizeof *b->flags);
+	b->idv = xreallocarray(b->idv, b->cap, sizeof *b->idv);
+	pf->ids = xreallocarray(pf->ids, b->cap, sizeof *pf->ids);
 }
 
 /* Add one literal to the database being built. */
@@ -327,20 +345,14 @@ static void
 prefilter_add(struct prefilter *pf, struct pfbuild *b, const char *s,
     size_t len, int caseless, const struct pfid *id)
 {
-	if (pf->nids == b->cap) {
-		b->cap = b->cap != 0 ? b->cap * 2 : 64;
-		b->expr = xreallocarray(b->expr, b->cap, sizeof *b->expr);
-		b->lens = xreallocarray(b->lens, b->cap, sizeof *b->lens);
-		b->flags = xreallocarray(b->flags, b->cap, sizeof *b->flags);
-		b->idv = xreallocarray(b->idv, b->cap, sizeof *b->idv);
-		pf->ids = xreallocarray(pf->ids, b->cap, sizeof *pf->ids);
-	}
+	if (pf->nids == b->cap)
+		prefilter_reserve(pf, b, b->cap != 0 ? b->cap : 64);
 	b->expr[pf->nids] = s;
 	b->lens[pf->nids] = len;
 	b->flags[pf->nids] = caseless ? HS_FLAG_CASELESS : 0;
 	b->idv[pf->nids] = (unsigned)pf->nids;
 	pf->ids[pf->nids] = *id;
-	pf->ids[pf->nids++].caseless = caseless;
+	pf->ids[pf->nids++].caseless = caseless != 0;
 }
 
 /*
@@ -379,9 +391,9 @@ prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
 	size_t		 i, klen;
 
 	prefilter_sort(p);
+	prefilter_reserve(pf, b, p->n);	/* a key a phrase at most */
 	memset(&id, 0, sizeof id);
 	id.slot = (uint32_t)pf->nslots;
-	id.pat = p;
 	for (i = 0; i < p->n; i++) {
 		s = &p->src[p->sorted[i]];
 		if (id.count != 0) {
@@ -399,7 +411,7 @@ prefilter_phrases(struct prefilter *pf, struct pfbuild *b,
 			klen = s->len < PREFILTER_KEY ? s->len : PREFILTER_KEY;
 		id.first = (uint32_t)i;
 		id.count = 1;
-		id.keylen = (uint32_t)klen;
+		id.keylen = (uint16_t)klen;
 	}
 	if (id.count != 0)
 		prefilter_key(pf, b, p, &id);
@@ -931,7 +943,7 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 	for (i = 0; i < pf->nids; i++) {	/* the database's literals */
 		if (pf->ids[i].sampled) {
 			if (pf->sample == NULL)
-				pf->sample = sample_new();
+				pf->sample = sample_new(pf->nids - pf->nlits);
 			sample_add(pf->sample, b->expr[i], pf->ids[i].caseless,
 			    (uint32_t)i);
 			continue;
@@ -1192,7 +1204,7 @@ phrases_hit(unsigned int id, unsigned long long from, unsigned long long to,
 	(void)from;
 	(void)flags;
 	k = &((const struct prefilter *)ph->p->pf)->ids[id];
-	if (k->pat != ph->p)
+	if (k->slot + 1 != (uint32_t)ph->p->pf_id)
 		return (0);	/* another list's literal */
 	ks = ph->base + (size_t)to - k->keylen;
 	rest = ph->len - ks;

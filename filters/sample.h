@@ -24,7 +24,7 @@ struct sample;
 /* A key found: id as given to sample_add, end just past it; 1: stop. */
 typedef int (*sample_found)(uint32_t id, size_t end, void *arg);
 
-struct sample	*sample_new(void);
+struct sample	*sample_new(size_t);
 void		 sample_add(struct sample *, const char *, int, uint32_t);
 void		 sample_build(struct sample *);
 size_t		 sample_count(const struct sample *);

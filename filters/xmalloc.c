@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "log.h"
 #include "xmalloc.h"
@@ -107,4 +108,49 @@ xasprintf(const char *fmt, ...)
 	vsnprintf(s, (size_t)n + 1, fmt, ap2);
 	va_end(ap2);
 	return (s);
+}
+
+#define XMALLOC_HUGE	((size_t)2 << 20)	/* a transparent huge page */
+
+/* The length xhuge_zeroed maps for size bytes: whole huge pages. */
+static size_t
+xhuge_len(size_t size)
+{
+	return ((size + XMALLOC_HUGE - 1) & ~(XMALLOC_HUGE - 1));
+}
+
+/*
+ * size bytes of zeros, for a large table read at random: whole huge
+ * pages, aligned, which the kernel is asked to back with transparent huge
+ * pages (a fault and a TLB entry for 2 MiB instead of 512 of each); where
+ * it will not, ordinary pages.  Freed with xhuge_free(p, size).
+ */
+void *
+xhuge_zeroed(size_t size)
+{
+	size_t	 len = xhuge_len(size), head;
+	char	*p;
+
+	p = mmap(NULL, len + XMALLOC_HUGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatalx("out of memory mapping %zu bytes", len);
+	head = (XMALLOC_HUGE - ((uintptr_t)p & (XMALLOC_HUGE - 1))) &
+	    (XMALLOC_HUGE - 1);
+	if (head != 0)
+		munmap(p, head);
+	if (XMALLOC_HUGE - head != 0)
+		munmap(p + head + len, XMALLOC_HUGE - head);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p + head, len, MADV_HUGEPAGE);
+#endif
+	return (p + head);
+}
+
+/* Free what xhuge_zeroed(size) gave. */
+void
+xhuge_free(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, xhuge_len(size));
 }

@@ -106,7 +106,7 @@ t_naive(void)
 	struct sample	*sm;
 
 	for (round = 0; round < 200; round++) {
-		sm = sample_new();
+		sm = sample_new(0);
 		nkeys = 1 + t_rand(&seed) % T_KEYS_MAX;
 		for (k = 0; k < nkeys; k++) {
 			t_fill(&seed, keys[k], SAMPLE_KEY);
@@ -154,7 +154,7 @@ test_edges_and_stop(void **state)
 	static char	keys[2][SAMPLE_KEY];
 	char		text[64];
 	int		ci[2] = { 0, 1 };
-	struct sample	*sm = sample_new();
+	struct sample	*sm = sample_new(0);
 	struct t_found	f;
 	size_t		len;
 
