@@ -250,6 +250,8 @@ main_oneshot(void *arg)
 #define MAIN_HEAP_PAD	((size_t)32 << 20)	/* heap grown this much at once */
 #define MAIN_HUGE	((size_t)2 << 20)	/* a transparent huge page */
 
+static uintptr_t	main_heap_lo, main_heap_hi;	/* its huge-page range */
+
 /*
  * Set the heap up for a configuration's load, which makes and frees
  * arrays of megabytes (100,000 phrases: 15 MB in all): kept in the heap
@@ -258,8 +260,7 @@ main_oneshot(void *arg)
  * and the heap grown MAIN_HEAP_PAD at a time, in transparent huge pages
  * where the kernel gives them (a fault for 2 MiB instead of 512 faults).
  * p lies in the heap that sbrk(0) ends only where malloc is glibc's on
- * brk; elsewhere (ASan, valgrind) the range is not asked for.  The daemon
- * sets its own policy once the configuration is loaded.
+ * brk; elsewhere (ASan, valgrind) the range is not asked for.
  */
 static void
 main_heap_setup(void)
@@ -273,9 +274,33 @@ main_heap_setup(void)
 	p = malloc(MAIN_HUGE);		/* grows the heap by the pad */
 	lo = ((uintptr_t)p + MAIN_HUGE - 1) & ~(MAIN_HUGE - 1);
 	hi = (uintptr_t)sbrk(0) & ~(MAIN_HUGE - 1);
-	if (p != NULL && hi > lo && hi - lo <= 2 * MAIN_HEAP_PAD)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	if (p != NULL && hi > lo && hi - lo <= 2 * MAIN_HEAP_PAD &&
+	    madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == 0) {
+		main_heap_lo = lo;
+		main_heap_hi = hi;
+	}
 	free(p);
+}
+
+/*
+ * The daemon's heap once its configuration is loaded: buffers of 128 KiB
+ * and more (reads, output queues, JSON Lines records) go back to the
+ * system when a connection frees them, instead of raising glibc's
+ * threshold and staying in the heap; the heap's free top is given back;
+ * and pages it faults from now on are small ones, so that no connection
+ * waits on the kernel compacting memory for a huge page (those the load
+ * took stay).
+ */
+static void
+main_heap_serve(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+	mallopt(M_TOP_PAD, 0);
+	if (main_heap_hi > main_heap_lo)
+		(void)madvise((void *)main_heap_lo, main_heap_hi -
+		    main_heap_lo, MADV_NOHUGEPAGE);
+	malloc_trim(0);
 }
 
 int
@@ -300,15 +325,7 @@ main(int argc, char **argv)
 		return (0);
 	}
 	if (!o.oneshot) {
-		/*
-		 * A fixed mmap threshold: buffers of 128 KiB and more (reads,
-		 * output queues, JSON Lines records) go back to the system
-		 * when a connection frees them, instead of raising glibc's
-		 * threshold and staying in the heap.
-		 */
-		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-		mallopt(M_TRIM_THRESHOLD, 128 * 1024);
-		mallopt(M_TOP_PAD, 0);
+		main_heap_serve();
 		return (server_run(o.path, &o.ov, g));
 	}
 	options_apply_encoding(&o, g->cfg);

@@ -238,6 +238,31 @@ test_agree(void **state)
 	    "\n\na\n\n\nw\n\nb\n\t\nw\nc\n\n");
 }
 
+/*
+ * More literals than the database's first room (64) and phrases after
+ * them: the arrays grow, and nothing changes.
+ */
+static void
+test_many_literals(void **state)
+{
+	char	conf[16384], doc[4096];
+	size_t	n, d, i;
+
+	(void)state;
+	n = (size_t)snprintf(conf, sizeof conf,
+	    "[filter:many]\ntype = drop-line\n");
+	d = 0;
+	for (i = 0; i < 300; i++) {
+		n += (size_t)snprintf(conf + n, sizeof conf - n,
+		    "pattern = w%03zuq[0-9]\n", i);
+		if (i % 7 == 0)
+			d += (size_t)snprintf(doc + d, sizeof doc - d,
+			    "keep w%03zuq x\ndrop w%03zuq%zu\n", i, i, i % 10);
+	}
+	assert_true(n < sizeof conf && d < sizeof doc);
+	agree(conf, doc, d);
+}
+
 /* Phrase lists: leftmost, then first listed, as PCRE2's alternation. */
 static void
 test_phrases(void **state)
@@ -306,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_unseen),
 		cmocka_unit_test(test_agree),
+		cmocka_unit_test(test_many_literals),
 		cmocka_unit_test(test_phrases),
 	};
 

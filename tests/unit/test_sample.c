@@ -4,7 +4,7 @@
  * match everywhere), with case variants, NUL and invalid bytes, a scan
  * reports exactly what a naive search of every position finds, in order
  * of the ends, at every text length and offset; and a callback can stop
- * it.
+ * it; and a sampler of 30,000 keys (its tables in huge pages) finds each.
  */
 #include "helpers.h"
 
@@ -181,12 +181,61 @@ test_edges_and_stop(void **state)
 	sample_free(sm);
 }
 
+#define T_BIG_KEYS	30000	/* tables of more than 1 MiB: huge pages */
+
+/*
+ * A large sampler, sized ahead (room for every key) or grown (room for
+ * one): each key, laid end to end in a text of letters that no filler
+ * byte holds, is reported once where it ends, and the filler alone
+ * reports nothing.
+ */
+static void
+test_large(void **state)
+{
+	static char	keys[T_BIG_KEYS][SAMPLE_KEY];
+	static char	text[T_BIG_KEYS * (SAMPLE_KEY + 3)];
+	static struct t_found f;
+	uint64_t	seed = 0xb16;
+	size_t		k, i, len = 0, room;
+	struct sample	*sm;
+
+	(void)state;
+	for (k = 0; k < T_BIG_KEYS; k++)
+		for (i = 0; i < SAMPLE_KEY; i++)
+			keys[k][i] = (char)('a' + t_rand(&seed) % 26);
+	for (room = 1; room <= T_BIG_KEYS; room += T_BIG_KEYS - 1) {
+		sm = sample_new(room);
+		for (k = 0; k < T_BIG_KEYS; k++)
+			sample_add(sm, keys[k], 0, (uint32_t)k);
+		sample_build(sm);
+		assert_int_equal(sample_count(sm), T_BIG_KEYS);
+		for (k = 0; k < 4000; k++) {	/* a sample of the keys */
+			memcpy(text + k * (SAMPLE_KEY + 3), keys[k * 7],
+			    SAMPLE_KEY);
+			memcpy(text + k * (SAMPLE_KEY + 3) + SAMPLE_KEY, "0.9", 3);
+		}
+		len = 4000 * (SAMPLE_KEY + 3);
+		memset(&f, 0, sizeof f);
+		assert_int_equal(sample_scan(sm, text, len, t_record, &f), 0);
+		assert_int_equal(f.n, 4000);
+		for (k = 0; k < 4000; k++)
+			assert_true(t_reported(&f, (uint32_t)(k * 7),
+			    k * (SAMPLE_KEY + 3) + SAMPLE_KEY));
+		memset(text, '0', len);
+		memset(&f, 0, sizeof f);
+		assert_int_equal(sample_scan(sm, text, len, t_record, &f), 0);
+		assert_int_equal(f.n, 0);
+		sample_free(sm);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_naive),
 		cmocka_unit_test(test_edges_and_stop),
+		cmocka_unit_test(test_large),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
