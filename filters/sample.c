@@ -64,6 +64,12 @@ struct sample_key {
 	int		 caseless;
 };
 
+/* An entry of the key table: a look at one reads both halves. */
+struct sample_slot {
+	uint32_t	 key;		/* key index + 1, 0 empty */
+	uint32_t	 tag;		/* low bits of the key's hash */
+};
+
 struct sample {
 	struct sample_key *keys;
 	size_t		 nkeys;
@@ -73,8 +79,7 @@ struct sample {
 	uint64_t	 word_mask;	/* its words: 2^(bits_log - 6) - 1 */
 	uint8_t		*offs;		/* by more of the hash: their offsets */
 	unsigned	 offs_log;
-	uint32_t	*slot;		/* key table: key index + 1, 0 empty */
-	uint32_t	*tag;		/* low bits of the key's hash */
+	struct sample_slot *slot;	/* key table */
 	unsigned	 table_log;
 	int		 fold;		/* a key is caseless: hash folded */
 	size_t		 memlen;	/* the four tables' bytes */
@@ -249,11 +254,11 @@ sample_index(struct sample *sm, size_t k, const struct sample_hashes *hs)
 		    hs->gram[j]);
 		sm->offs[sample_off(sm, hs->gram[j])] |= (uint8_t)(1 << j);
 	}
-	for (j = hs->key >> (64 - sm->table_log); sm->slot[j] != 0;
+	for (j = hs->key >> (64 - sm->table_log); sm->slot[j].key != 0;
 	    j = (j + 1) & mask)
 		;
-	sm->slot[j] = (uint32_t)k + 1;
-	sm->tag[j] = (uint32_t)hs->key;
+	sm->slot[j].key = (uint32_t)k + 1;
+	sm->slot[j].tag = (uint32_t)hs->key;
 }
 
 /*
@@ -292,15 +297,14 @@ sample_tables(struct sample *sm)
 	size_t	nslot = ((size_t)1 << sm->table_log) * sizeof *sm->slot;
 	char	*p;
 
-	sm->memlen = nbits + noffs + 2 * nslot;
+	sm->memlen = nbits + noffs + nslot;
 	if (sm->memlen >= SAMPLE_HUGE_MIN)
 		p = xhuge_zeroed(sm->memlen);
 	else
 		p = xcalloc(1, sm->memlen);
 	sm->bits = (uint64_t *)(void *)p;
-	sm->slot = (uint32_t *)(void *)(p + nbits);
-	sm->tag = (uint32_t *)(void *)(p + nbits + nslot);
-	sm->offs = (uint8_t *)(p + nbits + 2 * nslot);
+	sm->slot = (struct sample_slot *)(void *)(p + nbits);
+	sm->offs = (uint8_t *)(p + nbits + nslot);
 }
 
 /*
@@ -346,11 +350,11 @@ sample_check(const struct sample *sm, const char *p, size_t at,
 	uint64_t		 mask = ((uint64_t)1 << sm->table_log) - 1;
 	size_t			 j;
 
-	for (j = h >> (64 - sm->table_log); sm->slot[j] != 0;
+	for (j = h >> (64 - sm->table_log); sm->slot[j].key != 0;
 	    j = (j + 1) & mask) {
-		if (sm->tag[j] != (uint32_t)h)
+		if (sm->slot[j].tag != (uint32_t)h)
 			continue;
-		k = &sm->keys[sm->slot[j] - 1];
+		k = &sm->keys[sm->slot[j].key - 1];
 		if (fold_cmp(p + at, k->s, SAMPLE_KEY, k->caseless) == 0 &&
 		    cb(k->id, at + SAMPLE_KEY, arg) != 0)
 			return (1);
