@@ -41,8 +41,20 @@ patterns_add(struct patterns *p, const char *text, size_t len,
 	s->text_borrowed = borrow != 0;
 	s->len = len;
 	s->line = line;
-	s->file_shared = p->n > 1 && strcmp(s[-1].file, file) == 0;
+	s->file_shared = p->n > 1 && (s[-1].file == file ||
+	    strcmp(s[-1].file, file) == 0);
 	s->file = s->file_shared ? s[-1].file : xstrdup(file);
+}
+
+/*
+ * The name to give the next line of the file just added from: the copy
+ * its last source keeps, which patterns_add knows by its address, so
+ * that a file of 100,000 lines does not compare its name 100,000 times.
+ */
+static const char *
+patterns_file_name(const struct patterns *p, const char *path, size_t before)
+{
+	return (p->n > before ? p->src[p->n - 1].file : path);
 }
 
 /* Room for n more sources, so that a long list is not copied as it grows. */
@@ -156,7 +168,7 @@ patterns_load_file(struct patterns *p, const char *path, char **cause)
 {
 	const char	*t;
 	char		*buf;
-	size_t		 len, off = 0;
+	size_t		 len, off = 0, before = p->n;
 	ssize_t		 n;
 	int		 lineno = 0, added = 0;
 
@@ -166,7 +178,8 @@ patterns_load_file(struct patterns *p, const char *path, char **cause)
 	while ((n = patterns_buf_line(buf, len, &off, &lineno, &t)) != -1) {
 		if (n == 0 || t[0] == '#')
 			continue;
-		patterns_add(p, t, (size_t)n, path, lineno, 0);
+		patterns_add(p, t, (size_t)n, patterns_file_name(p, path,
+		    before), lineno, 0);
 		added++;
 	}
 	free(buf);
@@ -232,7 +245,8 @@ patterns_load_phrases(struct patterns *p, const char *path,
 		    valid, path, lineno, ctx) != 0)
 			bad++;
 		else if (bad == 0)
-			patterns_add(p, t, (size_t)n, path, lineno, 1);
+			patterns_add(p, t, (size_t)n, patterns_file_name(p,
+			    path, before), lineno, 1);
 	}
 	p->nphrases += p->n - before;
 	if (bad != 0)

@@ -120,6 +120,24 @@ def test_bad_phrases_file_names_file_and_line(scrubd, tmp_path, content,
     assert f"{tmp_path / 'p.txt'}:{line}: ".encode() + message in r.stderr
 
 
+def test_each_bad_pattern_names_its_own_file(scrubd, tmp_path):
+    """Sources of one rule from keys and from two files, each line named
+    by the file it came from (a file's lines share one copy of its name)."""
+    (tmp_path / "a.pat").write_bytes(b"ok1\nok2\nbad(\n")
+    (tmp_path / "b.pat").write_bytes(b"fine\n[z\n")
+    conf = write_conf(tmp_path, "[filter:x]\ntype = drop-line\n"
+                      "pattern = good\npatterns_file = a.pat\n"
+                      "patterns_file = b.pat\npattern = (q\n")
+    r = run([scrubd, "-c", str(conf), "-t"])
+    assert r.returncode == 1
+    assert r.stderr.count(b": bad pattern at offset ") == 3
+    assert f"{tmp_path / 'a.pat'}:3: bad pattern at offset 4".encode() \
+        in r.stderr
+    assert f"{tmp_path / 'b.pat'}:2: bad pattern at offset 2".encode() \
+        in r.stderr
+    assert f"{conf}:6: bad pattern at offset 2".encode() in r.stderr
+
+
 def test_phrases_file_must_be_a_regular_nonempty_file(scrubd, tmp_path):
     (tmp_path / "d").mkdir()
     conf = write_conf(tmp_path, "[filter:p]\ntype = drop-line\n"
