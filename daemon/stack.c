@@ -1,5 +1,6 @@
 /* Threads with a deep stack (see stack.h). */
 #include <pthread.h>
+#include <string.h>
 
 #include "log.h"
 #include "stack.h"
@@ -20,10 +21,11 @@ stack_run(void *(*fn)(void *), void *arg)
 	pthread_attr_t	 attr;
 	pthread_t	 t;
 	void		*rv;
+	int		 rc;
 
 	stack_attr(&attr);
-	if (pthread_create(&t, &attr, fn, arg) != 0)
-		fatalx("cannot start a thread");
+	if ((rc = pthread_create(&t, &attr, fn, arg)) != 0)
+		fatalx("cannot start a thread: %s", strerror(rc));
 	pthread_attr_destroy(&attr);
 	pthread_join(t, &rv);
 	return (rv);

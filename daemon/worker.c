@@ -165,6 +165,7 @@ worker_new(int index, const struct worker_ops *ops)
 	struct worker	*w;
 	pthread_attr_t	 attr;
 	sigset_t	 all, old;
+	int		 rc;
 
 	w = xcalloc(1, sizeof *w);
 	w->index = index;
@@ -182,8 +183,9 @@ worker_new(int index, const struct worker_ops *ops)
 	stack_attr(&attr);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&w->thread, &attr, worker_main, w) != 0)
-		fatalx("worker %d: cannot start thread", index);
+	if ((rc = pthread_create(&w->thread, &attr, worker_main, w)) != 0)
+		fatalx("worker %d: cannot start thread: %s", index,
+		    strerror(rc));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	return (w);
