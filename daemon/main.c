@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -253,12 +254,28 @@ main_oneshot(void *arg)
 static uintptr_t	main_heap_lo, main_heap_hi;	/* its huge-page range */
 
 /*
+ * Is the process's address space or data segment limited (ulimit -v or
+ * -d, LimitAS=, LimitDATA=)?  Then the heap is left as glibc sets it up:
+ * its 32 MiB pad would fail allocations that fit without it.
+ */
+static int
+main_heap_limited(void)
+{
+	struct rlimit	as, data;
+
+	return (getrlimit(RLIMIT_AS, &as) == 0 && getrlimit(RLIMIT_DATA,
+	    &data) == 0 ? as.rlim_cur != RLIM_INFINITY ||
+	    data.rlim_cur != RLIM_INFINITY : 1);
+}
+
+/*
  * Set the heap up for a configuration's load, which makes and frees
  * arrays of megabytes (100,000 phrases: 15 MB in all): kept in the heap
  * (a fixed mmap threshold) and not given back (trim threshold), so that
  * what one step frees the next reuses instead of faulting in new pages,
- * and the heap grown MAIN_HEAP_PAD at a time, in transparent huge pages
- * where the kernel gives them (a fault for 2 MiB instead of 512 faults).
+ * and the heap grown MAIN_HEAP_PAD at a time, its first MAIN_HEAP_PAD in
+ * transparent huge pages where the kernel gives them (a fault for 2 MiB
+ * instead of 512 faults).
  * p lies in the heap that sbrk(0) ends only where malloc is glibc's on
  * brk; elsewhere (ASan, valgrind) the range is not asked for.
  */
@@ -268,6 +285,8 @@ main_heap_setup(void)
 	uintptr_t	 lo, hi;
 	void		*p;
 
+	if (main_heap_limited())
+		return;
 	mallopt(M_MMAP_THRESHOLD, (int)MAIN_HEAP_PAD);
 	mallopt(M_TRIM_THRESHOLD, (int)(2 * MAIN_HEAP_PAD));
 	mallopt(M_TOP_PAD, (int)MAIN_HEAP_PAD);
@@ -283,20 +302,31 @@ main_heap_setup(void)
 }
 
 /*
- * The daemon's heap once its configuration is loaded: buffers of 128 KiB
- * and more (reads, output queues, JSON Lines records) go back to the
- * system when a connection frees them, instead of raising glibc's
- * threshold and staying in the heap; the heap's free top is given back;
- * and pages it faults from now on are small ones, so that no connection
- * waits on the kernel compacting memory for a huge page (those the load
- * took stay).
+ * The heap once the configuration is loaded, in both modes: buffers of
+ * 128 KiB and more (reads, output queues, JSON Lines records) are mapped
+ * apart and go back to the system when freed, instead of growing in the
+ * heap and staying there, and the heap grows only by what is asked (no
+ * 32 MiB pad, which under an address-space limit would fail an
+ * allocation that fits).
  */
 static void
-main_heap_serve(void)
+main_heap_run(void)
 {
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 	mallopt(M_TOP_PAD, 0);
+}
+
+/*
+ * The daemon's heap once its configuration is loaded: as main_heap_run,
+ * with the heap's free top given back, and pages it faults from now on
+ * small ones, so that no connection waits on the kernel compacting memory
+ * for a huge page (those the load took stay).
+ */
+static void
+main_heap_serve(void)
+{
+	main_heap_run();
 	if (main_heap_hi > main_heap_lo)
 		(void)madvise((void *)main_heap_lo, main_heap_hi -
 		    main_heap_lo, MADV_NOHUGEPAGE);
@@ -328,6 +358,7 @@ main(int argc, char **argv)
 		main_heap_serve();
 		return (server_run(o.path, &o.ov, g));
 	}
+	main_heap_run();
 	options_apply_encoding(&o, g->cfg);
 	j.o = &o;
 	j.cfg = g->cfg;

@@ -67,18 +67,24 @@ patterns_reserve(struct patterns *p, size_t n)
 	p->src = xreallocarray(p->src, p->cap, sizeof *p->src);
 }
 
-/* The number of lines of the len bytes at buf (a last one unended too). */
+/*
+ * The number of lines of the len bytes at buf that are not empty (a last
+ * one unended too): the room a phrases file needs, which a file of empty
+ * lines would otherwise make 32 bytes a byte.
+ */
 static size_t
 patterns_count_lines(const char *buf, size_t len)
 {
-	const char	*q = buf, *end = buf + len;
+	const char	*q = buf, *end = buf + len, *nl;
 	size_t		 n = 0;
 
-	while (q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-		n++;
-		q++;
+	while (q < end) {
+		if ((nl = memchr(q, '\n', (size_t)(end - q))) == NULL)
+			return (n + 1);
+		n += nl != q;
+		q = nl + 1;
 	}
-	return (n + 1);
+	return (n);
 }
 
 /*

@@ -134,7 +134,7 @@ xhuge_zeroed(size_t size)
 	p = mmap(NULL, len + XMALLOC_HUGE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		fatalx("out of memory mapping %zu bytes", len);
+		fatalx("out of memory mapping %zu bytes", len + XMALLOC_HUGE);
 	head = (XMALLOC_HUGE - ((uintptr_t)p & (XMALLOC_HUGE - 1))) &
 	    (XMALLOC_HUGE - 1);
 	if (head != 0)

@@ -1,10 +1,13 @@
 """phrases_file: literal phrase lists, up to 100,000 phrases in one rule."""
 import random
+import resource
 import subprocess
 
 import pytest
 
-from conftest import CONF, run
+from conftest import BUILD, CONF, run
+
+ASAN = "asan" in str(BUILD)
 
 
 def has_vectorscan(scrubd):
@@ -136,6 +139,24 @@ def test_each_bad_pattern_names_its_own_file(scrubd, tmp_path):
     assert f"{tmp_path / 'b.pat'}:2: bad pattern at offset 2".encode() \
         in r.stderr
     assert f"{conf}:6: bad pattern at offset 2".encode() in r.stderr
+
+
+@pytest.mark.skipif(ASAN, reason="ASan maps terabytes of shadow memory")
+def test_empty_lines_take_no_room(scrubd, tmp_path):
+    """A phrases file of 16 Mi empty lines and one phrase loads in a
+    400 MB address space: room is made for the phrases, not the lines
+    (32 bytes a line would be 512 MiB), and an address-space limit turns
+    the load's 32 MiB heap pad off."""
+    conf = write_conf(tmp_path, "[filter:p]\ntype = drop-line\n"
+                      "phrases_file = p.txt\n", b"\n" * (16 << 20) +
+                      b"ab\r\n\n")
+    limit = 400 << 20
+    r = subprocess.run([scrubd, "-c", str(conf), "-t"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       preexec_fn=lambda: resource.setrlimit(
+                           resource.RLIMIT_AS, (limit, limit)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"configuration OK\n"
 
 
 def test_phrases_file_must_be_a_regular_nonempty_file(scrubd, tmp_path):
