@@ -255,17 +255,19 @@ static uintptr_t	main_heap_lo, main_heap_hi;	/* its huge-page range */
 
 /*
  * Is the process's address space or data segment limited (ulimit -v or
- * -d, LimitAS=, LimitDATA=)?  Then the heap is left as glibc sets it up:
- * its 32 MiB pad would fail allocations that fit without it.
+ * -d, LimitAS=, LimitDATA=)?  Then the load's heap set-up is skipped: its
+ * 32 MiB pad would fail allocations that fit without it.
  */
 static int
 main_heap_limited(void)
 {
 	struct rlimit	as, data;
 
-	return (getrlimit(RLIMIT_AS, &as) == 0 && getrlimit(RLIMIT_DATA,
-	    &data) == 0 ? as.rlim_cur != RLIM_INFINITY ||
-	    data.rlim_cur != RLIM_INFINITY : 1);
+	if (getrlimit(RLIMIT_AS, &as) != 0 ||
+	    getrlimit(RLIMIT_DATA, &data) != 0)
+		return (1);
+	return (as.rlim_cur != RLIM_INFINITY ||
+	    data.rlim_cur != RLIM_INFINITY);
 }
 
 /*

@@ -42,13 +42,14 @@ static void
 reload_start(struct reload *r)
 {
 	sigset_t	all, old;
+	int		rc;
 
 	r->running = 1;
 	r->pending = 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&r->thread, NULL, reload_main, r) != 0)
-		fatalx("cannot start the reload thread");
+	if ((rc = pthread_create(&r->thread, NULL, reload_main, r)) != 0)
+		fatalx("cannot start the reload thread: %s", strerror(rc));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 

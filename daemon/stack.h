@@ -11,7 +11,7 @@
 
 #define STACK_SIZE	(256 * 1024 * 1024)
 
-void	stack_attr(pthread_attr_t *);
+void	stack_start(pthread_t *, void *(*)(void *), void *, const char *);
 void	*stack_run(void *(*)(void *), void *);
 
 #endif

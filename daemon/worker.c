@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -163,9 +164,8 @@ struct worker *
 worker_new(int index, const struct worker_ops *ops)
 {
 	struct worker	*w;
-	pthread_attr_t	 attr;
 	sigset_t	 all, old;
-	int		 rc;
+	char		 name[32];
 
 	w = xcalloc(1, sizeof *w);
 	w->index = index;
@@ -180,14 +180,11 @@ worker_new(int index, const struct worker_ops *ops)
 	if ((w->wake = event_new(w->base, -1, 0, worker_wake_callback, w)) ==
 	    NULL)
 		fatalx("worker %d: cannot create wake event", index);
-	stack_attr(&attr);
+	snprintf(name, sizeof name, "worker %d", index);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if ((rc = pthread_create(&w->thread, &attr, worker_main, w)) != 0)
-		fatalx("worker %d: cannot start thread: %s", index,
-		    strerror(rc));
+	stack_start(&w->thread, worker_main, w, name);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
 	return (w);
 }
 

@@ -73,7 +73,7 @@ patterns_reserve(struct patterns *p, size_t n)
  * lines would otherwise make 32 bytes a byte.
  */
 static size_t
-patterns_count_lines(const char *buf, size_t len)
+patterns_count_phrases(const char *buf, size_t len)
 {
 	const char	*q = buf, *end = buf + len, *nl;
 	size_t		 n = 0;
@@ -243,7 +243,7 @@ patterns_load_phrases(struct patterns *p, const char *path,
 	p->files = xreallocarray(p->files, p->nfiles + 1, sizeof *p->files);
 	p->files[p->nfiles++] = buf;
 	valid = utf8_valid(buf, len);
-	patterns_reserve(p, patterns_count_lines(buf, len));
+	patterns_reserve(p, patterns_count_phrases(buf, len));
 	while ((n = patterns_buf_line(buf, len, &off, &lineno, &t)) != -1) {
 		if (n == 0)
 			continue;
