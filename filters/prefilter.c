@@ -13,6 +13,12 @@
  * with that key is checked with it there.  A key's phrases are a run of
  * the list sorted by bytes, checked where the key is found.
  *
+ * When the database would hold at most LITSCAN_MAX_LITS literals (the
+ * default rules need 9) there is no database: litscan.c finds them all,
+ * each at its true end (a literal holding another is then looked for
+ * itself, not through the shorter one), faster than Vectorscan, and the
+ * tail below is not needed.
+ *
  * Debian 12's Vectorscan (5.4.9) can miss a match that ends in the last
  * bytes of a scanned buffer on AVX-512 machines (an accelerator's tail
  * handling, fixed upstream in 5.4.13): a set such as "##paid" and "aka"
@@ -32,6 +38,7 @@
 #include "config.h"
 #include "filter.h"
 #include "fold.h"
+#include "litscan.h"
 #include "log.h"
 #include "nlmap.h"
 #include "pattern.h"
@@ -195,6 +202,7 @@ struct pfrun {
 
 struct prefilter {
 	hs_database_t	*db;
+	struct litscan	*lit;		/* or, for a few literals, this scan */
 	struct pfid	*ids;
 	size_t		 nids;
 	size_t		 nlits;		/* of them, the database's */
@@ -801,7 +809,10 @@ prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
 	return (prefilter_tail_flush(&t, c));
 }
 
-/* The sampler's report of a key: to the scan's callback, as Vectorscan's. */
+/*
+ * The sampler's (or the literal scan's) report of a key or literal: to
+ * the scan's callback, as Vectorscan's.
+ */
 static int
 prefilter_sampled(uint32_t id, size_t end, void *arg)
 {
@@ -829,7 +840,10 @@ prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
 	c.cb = cb;
 	c.arg = arg;
 	c.cut = len > PREFILTER_TAIL ? len - PREFILTER_TAIL : 0;
-	if (db && pf->db != NULL) {
+	if (db && pf->lit != NULL) {
+		if (litscan_scan(pf->lit, p, len, prefilter_sampled, &c))
+			rc = HS_SCAN_TERMINATED;
+	} else if (db && pf->db != NULL) {
 		rc = hs_scan(pf->db, p, (unsigned int)len, 0,
 		    scratch_hs(sc, pf->db, pf->serial), prefilter_head, &c);
 		if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, &c))
@@ -927,6 +941,29 @@ prefilter_nest(struct prefilter *pf, const struct pfbuild *b, char *keep)
 	}
 }
 
+/*
+ * The scan for a few literals (all the database would hold: pf->lits,
+ * each literal that holds another among them too), which finds them
+ * faster than Vectorscan where they are frequent (see litscan.c), each
+ * at its true end; NULL: too many, or this CPU cannot.
+ */
+static struct litscan *
+prefilter_litscan(const struct prefilter *pf, const struct pfbuild *b)
+{
+	struct litscan_lit	 v[LITSCAN_MAX_LITS];
+	size_t			 i;
+
+	if (pf->nlits > LITSCAN_MAX_LITS)
+		return (NULL);
+	for (i = 0; i < pf->nlits; i++) {
+		v[i].s = pf->lits[i].s;
+		v[i].len = pf->lits[i].len;
+		v[i].id = pf->lits[i].id;
+		v[i].caseless = b->flags[pf->lits[i].id] != 0;
+	}
+	return (litscan_build(v, pf->nlits));
+}
+
 /* Compile the collected literals; 0, or -1 with an error reported. */
 static int
 prefilter_compile(struct prefilter *pf, struct pfbuild *b,
@@ -939,7 +976,10 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 
 	prefilter_tail_index(pf, b);
 	keep = xmalloc(pf->nids);
-	prefilter_nest(pf, b, keep);
+	if ((pf->lit = prefilter_litscan(pf, b)) != NULL)
+		memset(keep, 0, pf->nids);	/* no database */
+	else
+		prefilter_nest(pf, b, keep);
 	for (i = 0; i < pf->nids; i++) {	/* the database's literals */
 		if (pf->ids[i].sampled) {
 			if (pf->sample == NULL)
@@ -1003,7 +1043,8 @@ prefilter_build(struct config *cfg, struct config_ctx *ctx)
 		return (NULL);
 	}
 	log_debug("prefilter: %zu literals for %zu of the rules' pattern "
-	    "lists", pf->nids, pf->nslots);
+	    "lists%s", pf->nids, pf->nslots, pf->lit != NULL ?
+	    ", found by the literal scan" : "");
 	return (pf);
 }
 
@@ -1014,6 +1055,7 @@ prefilter_free(struct prefilter *pf)
 	if (pf == NULL)
 		return;
 	hs_free_database(pf->db);
+	litscan_free(pf->lit);
 	sample_free(pf->sample);
 	free(pf->ids);
 	free(pf->bytes);

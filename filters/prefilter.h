@@ -2,9 +2,10 @@
  * The whole-buffer prefilter.  At configuration time every pattern list
  * of every rule (a "slot") gets the literals one of which each of its
  * matches must contain (required.c), and a phrase list its phrases' keys;
- * they go into one Vectorscan literal database, all but the long phrases'
- * keys, which go to the sampled-gram matcher (sample.h), both built once
- * per configuration and shared by every stream and thread.  For each chunk
+ * they go into one Vectorscan literal database (or, if there are only a
+ * few, litscan.h's scan), all but the long phrases' keys, which go to the
+ * sampled-gram matcher (sample.h), all built once per configuration and
+ * shared by every stream and thread.  For each chunk
  * fed (each slice of it: engine.c), the engine scans its complete lines
  * once (pfscan_chunk, which finds line ends in the slice's newline map,
  * nlmap.h) and learns, line by line (pfscan_line), which slots may match

@@ -6,9 +6,11 @@
  * and rule-wide caseless) and phrase lists, and a document of tokens
  * that such rules match or nearly match (with CRLF, NUL bytes, invalid
  * UTF-8, case variants, U+212A and U+017F).  The configuration is loaded
- * twice, with the Vectorscan prefilter (and phrase matcher) and without
- * (phrase lists then run as PCRE2 alternations); the document, fed in
- * random chunks to one and whole to the other, must give the same bytes.
+ * three times: with the prefilter (and phrase matcher), its few literals
+ * found by litscan.c; with the prefilter, Vectorscan finding them; and
+ * without (phrase lists then run as PCRE2 alternations).  The document,
+ * fed in random chunks to one and whole to another, must give the same
+ * bytes each time.
  * Built without Vectorscan, both loads are the same and so must agree.
  */
 #include <stdint.h>
@@ -20,6 +22,7 @@
 #include "buf.h"
 #include "config.h"
 #include "engine.h"
+#include "litscan.h"
 #include "prefilter.h"
 #include "fuzz.h"
 
@@ -227,15 +230,22 @@ fuzz_run(const struct config *cfg, const struct buf *doc, uint32_t seed,
 	engine_free(e);
 }
 
-/* Load a configuration with or without the prefilter. */
+/*
+ * Load a configuration without the prefilter (0), with it (1: a few
+ * literals found by litscan.c where this CPU can) or with Vectorscan
+ * finding them all (2).
+ */
 static struct config *
 fuzz_load_prefilter(const char *path, int prefilter)
 {
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;
+	int			 was;
 
-	prefilter_set_enabled(prefilter);
+	prefilter_set_enabled(prefilter != 0);
+	was = litscan_set_simd(prefilter == 2 ? 0 : 2);
 	cfg = config_load(path, &errs);
+	litscan_set_simd(was);
 	config_errors_free(&errs);
 	return (cfg);
 }
@@ -302,7 +312,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static struct buf	 doc, with, without;
 	struct fuzz_in		 in = { data, len };
-	struct config		*a, *b;
+	struct config		*a, *b, *c;
 	char			*conf, *files[32];
 	size_t			 nfiles = 0, i;
 	uint32_t		 seed;
@@ -312,8 +322,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	fuzz_doc(&in, &doc);
 	a = fuzz_load_prefilter(conf, 1);
 	b = fuzz_load_prefilter(conf, 0);
-	if ((a == NULL) != (b == NULL)) {	/* one loads, not the other */
-		fuzz_cat(conf);
+	c = fuzz_load_prefilter(conf, 2);
+	if ((a == NULL) != (b == NULL) || (c == NULL) != (b == NULL)) {
+		fuzz_cat(conf);		/* one loads, not another */
 		abort();
 	}
 	if (a != NULL) {
@@ -325,7 +336,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		fuzz_run(b, &doc, seed, &without);
 		if (!fuzz_same(&with, &without))
 			fuzz_fail(conf, files, nfiles, &doc, &with, &without);
+		fuzz_run(c, &doc, seed, &with);		/* Vectorscan's scan */
+		if (!fuzz_same(&with, &without))
+			fuzz_fail(conf, files, nfiles, &doc, &with, &without);
 	}
+	config_unref(c);
 	config_unref(a);
 	config_unref(b);
 	for (i = 0; i < nfiles; i++) {
