@@ -33,8 +33,9 @@ PKG_DEB_PKGS = build-essential dpkg-dev debhelper lintian debootstrap \
 PKGS	 = libpcre2-8 inih libevent libevent_pthreads
 
 # The whole-buffer prefilter and phrase lists use Vectorscan (libhs) when
-# pkg-config finds it; VECTORSCAN=no builds without (every rule then runs
-# on every line, phrase lists are PCRE2 alternations).
+# pkg-config finds it; VECTORSCAN=no builds without (the prefilter then
+# only for rules that need at most 64 literals, found by scrubd's own SIMD
+# scan; phrase lists are PCRE2 alternations).
 VECTORSCAN ?= $(shell pkg-config --exists libhs 2>/dev/null && echo yes || \
 	    echo no)
 ifeq ($(VECTORSCAN),yes)

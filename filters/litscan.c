@@ -105,6 +105,13 @@ litscan_set_simd(int level)
 	return (was);
 }
 
+/* Can litscan_build make a scan (with the level set now)? */
+int
+litscan_available(void)
+{
+	return (litscan_simd != LITSCAN_SIMD_NONE);
+}
+
 /* Byte j of literal l's probe of k bytes (folded if caseless). */
 static unsigned char
 litscan_probe_byte(const struct litscan_lit *l, unsigned k, unsigned j)

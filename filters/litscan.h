@@ -39,6 +39,7 @@ struct litscan	*litscan_build(const struct litscan_lit *, size_t);
 void		 litscan_free(struct litscan *);
 int		 litscan_scan(const struct litscan *, const char *, size_t,
 		    litscan_found, void *);
+int		 litscan_available(void);
 int		 litscan_set_simd(int);
 
 #endif

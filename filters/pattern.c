@@ -757,7 +757,7 @@ patterns_phrases(struct patterns *p, const char *what, const char *file,
 		if (p->src[i].len > p->maxlen)
 			p->maxlen = p->src[i].len;
 	p->pairs = 1;
-	if (prefilter_enabled())
+	if (prefilter_phrases_enabled())
 		return (1);
 	for (i = 0; i < p->n; i++)
 		patterns_quote(&p->src[i], p->caseless);

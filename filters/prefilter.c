@@ -50,14 +50,18 @@
 
 static int	prefilter_off;		/* prefilter_set_enabled(0) */
 
-/* Was scrubd built with Vectorscan? */
+/*
+ * Can configurations loaded now have a prefilter?  With Vectorscan, yes;
+ * without, only where this CPU has the scan of a few literals (and then
+ * only for at most LITSCAN_MAX_LITS of them).
+ */
 int
 prefilter_available(void)
 {
 #ifdef SCRUBD_VECTORSCAN
 	return (1);
 #else
-	return (0);
+	return (litscan_available());
 #endif
 }
 
@@ -75,78 +79,30 @@ prefilter_enabled(void)
 	return (prefilter_available() && !prefilter_off);
 }
 
-#ifndef SCRUBD_VECTORSCAN
-
-/* Without Vectorscan there is no prefilter: every rule sees every line. */
-struct prefilter *
-prefilter_build(struct config *cfg, struct config_ctx *ctx)
+/*
+ * Will phrase lists loaded now be matched here (phrases_exec), not by
+ * PCRE2?  Only with Vectorscan, which holds most phrase lists' keys.
+ */
+int
+prefilter_phrases_enabled(void)
 {
-	(void)cfg;
-	(void)ctx;
-	return (NULL);
-}
-
-/* Nothing to free without Vectorscan. */
-void
-prefilter_free(struct prefilter *pf)
-{
-	(void)pf;
-}
-
-/* No slots without Vectorscan. */
-size_t
-prefilter_nslots(const struct prefilter *pf)
-{
-	(void)pf;
+#ifdef SCRUBD_VECTORSCAN
+	return (!prefilter_off);
+#else
 	return (0);
+#endif
 }
 
-/* No scan state without Vectorscan. */
-struct pfscan *
-pfscan_new(const struct prefilter *pf)
-{
-	(void)pf;
-	return (NULL);
-}
-
-/* Nothing to free without Vectorscan. */
-void
-pfscan_free(struct pfscan *ps)
-{
-	(void)ps;
-}
-
-/* Never called without Vectorscan: engines have no scan state. */
-void
-pfscan_chunk(struct pfscan *ps, struct scratch *sc, const struct nlmap *nl,
-    const char *p, size_t len)
-{
-	(void)ps;
-	(void)sc;
-	(void)nl;
-	(void)p;
-	(void)len;
-}
-
-/* Never called without Vectorscan: phrase lists are PCRE2's. */
-enum pattern_result
-phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
-    size_t len, size_t start, uint32_t opts, size_t *ms, size_t *me)
-{
-	(void)p;
-	(void)sc;
-	(void)s;
-	(void)len;
-	(void)start;
-	(void)opts;
-	(void)ms;
-	(void)me;
-	fatalx("phrases_exec without Vectorscan");
-}
-
-#else /* SCRUBD_VECTORSCAN */
-
+#ifdef SCRUBD_VECTORSCAN
 #include <hs.h>
+#define PREFILTER_CASELESS	HS_FLAG_CASELESS
+typedef match_event_handler pf_match;
+#else
+#define PREFILTER_CASELESS	1
+/* A match found, as Vectorscan's callbacks are told of one; 1: stop. */
+typedef int (*pf_match)(unsigned int, unsigned long long, unsigned long long,
+    unsigned int, void *);
+#endif
 
 #define PREFILTER_KEY		6	/* bytes of a phrase's key */
 #define PREFILTER_KEY_MAX	SAMPLE_KEY	/* or of a sampled one */
@@ -201,7 +157,9 @@ struct pfrun {
 };
 
 struct prefilter {
+#ifdef SCRUBD_VECTORSCAN
 	hs_database_t	*db;
+#endif
 	struct litscan	*lit;		/* or, for a few literals, this scan */
 	struct pfid	*ids;
 	size_t		 nids;
@@ -357,7 +315,7 @@ prefilter_add(struct prefilter *pf, struct pfbuild *b, const char *s,
 		prefilter_reserve(pf, b, b->cap != 0 ? b->cap : 64);
 	b->expr[pf->nids] = s;
 	b->lens[pf->nids] = len;
-	b->flags[pf->nids] = caseless ? HS_FLAG_CASELESS : 0;
+	b->flags[pf->nids] = caseless ? PREFILTER_CASELESS : 0;
 	b->idv[pf->nids] = (unsigned)pf->nids;
 	pf->ids[pf->nids] = *id;
 	pf->ids[pf->nids++].caseless = caseless != 0;
@@ -530,9 +488,11 @@ prefilter_list(struct prefilter *pf, struct pfbuild *b, struct patterns *p)
 {
 	if (p->n == 0)
 		return;
-	if (p->phrases)
+	if (p->phrases) {
+		if (!prefilter_phrases_enabled())
+			return;		/* PCRE2's alternation, every line */
 		prefilter_phrases(pf, b, p);
-	else if (p->re == NULL || prefilter_regexps(pf, b, p) != 0)
+	} else if (p->re == NULL || prefilter_regexps(pf, b, p) != 0)
 		return;		/* this list runs on every line */
 	p->pf_id = (int)++pf->nslots;
 }
@@ -658,6 +618,17 @@ prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
 	prefilter_heads(pf);
 }
 
+/* A scan and where its tail begins: matches ending past cut are the tail's. */
+struct pfcall {
+	const struct prefilter	*pf;
+	const char		*p;
+	size_t			 len;
+	pf_match		 cb;
+	void			*arg;
+	unsigned long long	 cut;
+};
+
+#ifdef SCRUBD_VECTORSCAN
 /* The matches of a scan's tail, to hand on in order of their ends. */
 struct pftail {
 	unsigned long long	 to[PREFILTER_TAIL_HITS];
@@ -666,15 +637,6 @@ struct pftail {
 	int			 full;		/* more than fit: handed on as found */
 };
 
-/* A scan and where its tail begins: matches ending past cut are the tail's. */
-struct pfcall {
-	const struct prefilter	*pf;
-	const char		*p;
-	size_t			 len;
-	match_event_handler	 cb;
-	void			*arg;
-	unsigned long long	 cut;
-};
 
 /*
  * Vectorscan's callback: hand on a match unless it is the tail's, then
@@ -808,6 +770,7 @@ prefilter_tail(const struct prefilter *pf, const char *p, size_t len,
 	}
 	return (prefilter_tail_flush(&t, c));
 }
+#endif
 
 /*
  * The sampler's (or the literal scan's) report of a key or literal: to
@@ -822,17 +785,17 @@ prefilter_sampled(uint32_t id, size_t end, void *arg)
 }
 
 /*
- * Scan p[0, len) with the database and its tail exactly (db), then with
- * the sampler (sampled), each if asked and there: every match goes to cb,
- * in order of their ends within each of the two.  Returns Vectorscan's
- * result.
+ * Scan p[0, len) with the scan of a few literals or the database and its
+ * tail exactly (db), then with the sampler (sampled), each if asked and
+ * there: every match goes to cb, in order of their ends within each of
+ * the two.  Returns 0, 1 if cb stopped it, or -1 if Vectorscan failed.
  */
-static hs_error_t
+static int
 prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
-    size_t len, int db, int sampled, match_event_handler cb, void *arg)
+    size_t len, int db, int sampled, pf_match cb, void *arg)
 {
 	struct pfcall	c;
-	hs_error_t	rc = HS_SUCCESS;
+	int		rc = 0;
 
 	c.pf = pf;
 	c.p = p;
@@ -840,21 +803,32 @@ prefilter_scan(const struct prefilter *pf, struct scratch *sc, const char *p,
 	c.cb = cb;
 	c.arg = arg;
 	c.cut = len > PREFILTER_TAIL ? len - PREFILTER_TAIL : 0;
-	if (db && pf->lit != NULL) {
-		if (litscan_scan(pf->lit, p, len, prefilter_sampled, &c))
-			rc = HS_SCAN_TERMINATED;
-	} else if (db && pf->db != NULL) {
-		rc = hs_scan(pf->db, p, (unsigned int)len, 0,
-		    scratch_hs(sc, pf->db, pf->serial), prefilter_head, &c);
-		if (rc == HS_SUCCESS && prefilter_tail(pf, p, len, &c))
-			rc = HS_SCAN_TERMINATED;
+	if (db && pf->lit != NULL)
+		rc = litscan_scan(pf->lit, p, len, prefilter_sampled, &c);
+#ifdef SCRUBD_VECTORSCAN
+	else if (db && pf->db != NULL) {
+		switch (hs_scan(pf->db, p, (unsigned int)len, 0,
+		    scratch_hs(sc, pf->db, pf->serial), prefilter_head, &c)) {
+		case HS_SUCCESS:
+			rc = prefilter_tail(pf, p, len, &c);
+			break;
+		case HS_SCAN_TERMINATED:
+			rc = 1;
+			break;
+		default:
+			rc = -1;
+			break;
+		}
 	}
-	if (rc == HS_SUCCESS && sampled && pf->sample != NULL &&
-	    sample_scan(pf->sample, p, len, prefilter_sampled, &c))
-		rc = HS_SCAN_TERMINATED;
+#else
+	(void)sc;
+#endif
+	if (rc == 0 && sampled && pf->sample != NULL)
+		rc = sample_scan(pf->sample, p, len, prefilter_sampled, &c);
 	return (rc);
 }
 
+#ifdef SCRUBD_VECTORSCAN
 /* Does required literal j lie in literal i?  Add a kid per place. */
 static int
 prefilter_nests(struct prefilter *pf, const struct pfbuild *b, size_t j,
@@ -940,6 +914,7 @@ prefilter_nest(struct prefilter *pf, const struct pfbuild *b, char *keep)
 		pf->ids[pf->kids[i - 1].parent].nkids++;
 	}
 }
+#endif
 
 /*
  * The scan for a few literals (all the database would hold: pf->lits,
@@ -964,13 +939,42 @@ prefilter_litscan(const struct prefilter *pf, const struct pfbuild *b)
 	return (litscan_build(v, pf->nlits));
 }
 
-/* Compile the collected literals; 0, or -1 with an error reported. */
+/* Compile the first n collected literals into Vectorscan's database. */
+static int
+prefilter_compile_db(struct prefilter *pf, struct pfbuild *b, size_t n,
+    const struct config *cfg, struct config_ctx *ctx)
+{
+#ifdef SCRUBD_VECTORSCAN
+	hs_compile_error_t	*err = NULL;
+
+	if (hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
+	    (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &err) == HS_SUCCESS)
+		return (0);
+	config_error(ctx, cfg->rules[0].file, cfg->rules[0].line,
+	    "Vectorscan cannot compile the rules' %zu literals: %s",
+	    n, err != NULL ? err->message : "unknown error");
+	hs_free_compile_error(err);
+	return (-1);
+#else
+	(void)pf;
+	(void)b;
+	(void)n;
+	(void)cfg;
+	(void)ctx;
+	return (1);	/* never asked: every literal is litscan's */
+#endif
+}
+
+/*
+ * Compile the collected literals; 0, -1 with an error reported, or 1 if
+ * there can be no prefilter (without Vectorscan: too many literals for
+ * the scan of a few, or a CPU without it).
+ */
 static int
 prefilter_compile(struct prefilter *pf, struct pfbuild *b,
     const struct config *cfg, struct config_ctx *ctx)
 {
 	static uint64_t		 serials;
-	hs_compile_error_t	*err = NULL;
 	char			*keep;
 	size_t			 i, n = 0;
 
@@ -978,8 +982,14 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 	keep = xmalloc(pf->nids);
 	if ((pf->lit = prefilter_litscan(pf, b)) != NULL)
 		memset(keep, 0, pf->nids);	/* no database */
-	else
+	else {
+#ifdef SCRUBD_VECTORSCAN
 		prefilter_nest(pf, b, keep);
+#else
+		free(keep);
+		return (1);
+#endif
+	}
 	for (i = 0; i < pf->nids; i++) {	/* the database's literals */
 		if (pf->ids[i].sampled) {
 			if (pf->sample == NULL)
@@ -999,15 +1009,25 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 	if (pf->sample != NULL)
 		sample_build(pf->sample);
 	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
-	if (n != 0 && hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
-	    (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &err) != HS_SUCCESS) {
-		config_error(ctx, cfg->rules[0].file, cfg->rules[0].line,
-		    "Vectorscan cannot compile the rules' %zu literals: %s",
-		    n, err != NULL ? err->message : "unknown error");
-		hs_free_compile_error(err);
-		return (-1);
+	return (n != 0 ? prefilter_compile_db(pf, b, n, cfg, ctx) : 0);
+}
+
+/* No prefilter after all: every pattern list runs on every line. */
+static void
+prefilter_unslot(struct config *cfg)
+{
+	struct patterns	*p;
+	size_t		 i, j;
+
+	for (i = 0; i < cfg->nrules; i++) {
+		if (cfg->rules[i].type->conf_patterns == NULL)
+			continue;
+		for (j = 0; (p = cfg->rules[i].type->conf_patterns(
+		    cfg->rules[i].conf, j)) != NULL; j++) {
+			p->pf_id = 0;
+			p->pf = NULL;
+		}
 	}
-	return (0);
 }
 
 /*
@@ -1039,6 +1059,7 @@ prefilter_build(struct config *cfg, struct config_ctx *ctx)
 		rc = prefilter_compile(pf, &b, cfg, ctx);
 	prefilter_build_free(&b);
 	if (pf->nids == 0 || rc != 0) {
+		prefilter_unslot(cfg);
 		prefilter_free(pf);
 		return (NULL);
 	}
@@ -1054,7 +1075,9 @@ prefilter_free(struct prefilter *pf)
 {
 	if (pf == NULL)
 		return;
+#ifdef SCRUBD_VECTORSCAN
 	hs_free_database(pf->db);
+#endif
 	litscan_free(pf->lit);
 	sample_free(pf->sample);
 	free(pf->ids);
@@ -1173,7 +1196,6 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const struct nlmap *nl,
     const char *p, size_t len)
 {
 	const struct prefilter	*pf = ps->pf;
-	hs_error_t		 rc;
 
 	ps->nl = nl;
 	ps->lo = ps->hi = p;
@@ -1183,9 +1205,8 @@ pfscan_chunk(struct pfscan *ps, struct scratch *sc, const struct nlmap *nl,
 	if (len == 0 || len > UINT32_MAX / 2)
 		return;		/* nothing seen: every rule decides */
 	ps->hi = p + len;
-	rc = prefilter_scan(pf, sc, p, len, 1, 1, pfscan_hit, ps);
-	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
-		log_debug("prefilter scan failed (%d)", rc);
+	if (prefilter_scan(pf, sc, p, len, 1, 1, pfscan_hit, ps) < 0) {
+		log_debug("prefilter scan failed");
 		ps->hi = ps->lo;
 		return;
 	}
@@ -1355,4 +1376,3 @@ phrases_exec(const struct patterns *p, struct scratch *sc, const char *s,
 	return (ph.best_partial ? PATTERN_PARTIAL : PATTERN_MATCH);
 }
 
-#endif /* SCRUBD_VECTORSCAN */

@@ -17,9 +17,12 @@
  * phrases_exec() matches a list in any text, as PCRE2 would match the
  * alternation of the phrases quoted (leftmost, then first listed).
  *
- * Without Vectorscan (make VECTORSCAN=no), or with prefilter_set_enabled
- * (0) before loading, there is no database: every rule runs on every
- * line, and phrase lists are compiled by PCRE2 (pattern.c).
+ * Without Vectorscan (make VECTORSCAN=no) there is a prefilter only if
+ * litscan.h can find all the rules' literals (at most LITSCAN_MAX_LITS,
+ * on a CPU with AVX2), and phrase lists are compiled by PCRE2 (pattern.c)
+ * and run on every line.  With prefilter_set_enabled(0) before loading
+ * there is none: every rule runs on every line, and phrase lists are
+ * PCRE2's too.
  */
 #ifndef PREFILTER_H
 #define PREFILTER_H
@@ -60,6 +63,7 @@ struct pfscan {
 
 int		 prefilter_available(void);
 int		 prefilter_enabled(void);
+int		 prefilter_phrases_enabled(void);
 void		 prefilter_set_enabled(int);
 struct prefilter *prefilter_build(struct config *, struct config_ctx *);
 void		 prefilter_free(struct prefilter *);
