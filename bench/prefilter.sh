@@ -10,7 +10,8 @@
 #    a memchr+memcpy line copier (bench/linecopy) and against REF, the
 #    scrubd to compare with (default: BASE's, with BASE's own rules, if
 #    BASE is set as for bench/run.sh; else BUILD_DIR/novs/scrubd, built
-#    with VECTORSCAN=no, if it exists);
+#    with VECTORSCAN=no, if it exists: it has the scan of a few literals
+#    too, so for the default rules it measures Vectorscan's library only);
 #  - the same rules plus one rule of 100,000 CJK phrases (4-11
 #    characters, none in the corpus): -t time and peak RSS, one-shot
 #    throughput (whole runs, the set-up of about 0.05 s included, as the

@@ -108,4 +108,46 @@ helper_expect(const char *conf, const char *in, size_t inlen,
 #define EXPECT(conf, in, want) \
 	helper_expect((conf), (in), sizeof (in) - 1, (want), sizeof (want) - 1)
 
+/* A small deterministic generator (xorshift) for the random tests. */
+static inline uint32_t
+helper_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return ((uint32_t)(*s >> 16));
+}
+
+/* What a literal matcher's scan reported (sample.c, litscan.c). */
+struct helper_found {
+	uint32_t	id[8192];
+	size_t		end[8192];
+	size_t		n;
+	size_t		stop_at;	/* stop after this many (0: never) */
+};
+
+/* A scan's callback: note the match and where it ends; 1: stop. */
+static inline int
+helper_found_add(uint32_t id, size_t end, void *arg)
+{
+	struct helper_found	*f = arg;
+
+	assert_true(f->n < sizeof f->id / sizeof f->id[0]);
+	f->id[f->n] = id;
+	f->end[f->n++] = end;
+	return (f->stop_at != 0 && f->n == f->stop_at);
+}
+
+/* Is (id, end) among the matches reported? */
+static inline int
+helper_found_has(const struct helper_found *f, uint32_t id, size_t end)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->id[i] == id && f->end[i] == end)
+			return (1);
+	return (0);
+}
+
 #endif

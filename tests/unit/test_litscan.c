@@ -18,27 +18,9 @@
 #define T_LIT_MAX	12
 #define T_TEXT_MAX	700
 
-/* What a scan reported. */
-struct t_found {
-	uint32_t	id[8192];
-	size_t		end[8192];
-	size_t		n;
-	size_t		stop_at;	/* stop after this many (0: never) */
-};
-
 static const char t_alphabet[] = {
 	'a', 'b', 'A', 'B', '#', '\n', '\0', '\xff', '\xe5', '\x93', 'z', '@'
 };
-
-/* A small deterministic generator (xorshift). */
-static uint32_t
-t_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return ((uint32_t)(*s >> 16));
-}
 
 /* Fill n bytes from the alphabet, mostly its first four bytes. */
 static void
@@ -48,33 +30,9 @@ t_fill(uint64_t *s, char *p, size_t n)
 	uint32_t r;
 
 	for (i = 0; i < n; i++) {
-		r = t_rand(s) % 24;
+		r = helper_rand(s) % 24;
 		p[i] = r < 16 ? t_alphabet[r % 4] : t_alphabet[r % 12];
 	}
-}
-
-/* The callback: note the literal and where it ends. */
-static int
-t_record(uint32_t id, size_t end, void *arg)
-{
-	struct t_found	*f = arg;
-
-	assert_true(f->n < sizeof f->id / sizeof f->id[0]);
-	f->id[f->n] = id;
-	f->end[f->n++] = end;
-	return (f->stop_at != 0 && f->n == f->stop_at);
-}
-
-/* Is (id, end) among the reports? */
-static int
-t_reported(const struct t_found *f, uint32_t id, size_t end)
-{
-	size_t	i;
-
-	for (i = 0; i < f->n; i++)
-		if (f->id[i] == id && f->end[i] == end)
-			return (1);
-	return (0);
 }
 
 /*
@@ -86,14 +44,14 @@ static void
 t_check(const struct litscan *ls, const struct litscan_lit *lits,
     size_t n, const char *text, size_t len)
 {
-	static struct t_found f;
+	static struct helper_found f;
 	size_t		end, k, want = 0;
 	char		*copy = malloc(len != 0 ? len : 1);
 
 	assert_non_null(copy);
 	memcpy(copy, text, len);
 	memset(&f, 0, sizeof f);
-	assert_int_equal(litscan_scan(ls, copy, len, t_record, &f), 0);
+	assert_int_equal(litscan_scan(ls, copy, len, helper_found_add, &f), 0);
 	free(copy);
 	for (k = 1; k < f.n; k++)
 		assert_true(f.end[k - 1] <= f.end[k]);
@@ -104,7 +62,7 @@ t_check(const struct litscan *ls, const struct litscan_lit *lits,
 			    lits[k].caseless) != 0)
 				continue;
 			want++;
-			assert_true(t_reported(&f, lits[k].id, end));
+			assert_true(helper_found_has(&f, lits[k].id, end));
 		}
 	assert_int_equal(f.n, want);
 }
@@ -121,28 +79,28 @@ t_naive(void)
 	struct litscan		*ls;
 
 	for (round = 0; round < 300; round++) {
-		n = 1 + t_rand(&seed) % (round % 3 == 0 ? LITSCAN_MAX_LITS :
+		n = 1 + helper_rand(&seed) % (round % 3 == 0 ? LITSCAN_MAX_LITS :
 		    10);
 		for (k = 0; k < n; k++) {
-			lits[k].len = 1 + t_rand(&seed) % (round % 4 == 0 ?
+			lits[k].len = 1 + helper_rand(&seed) % (round % 4 == 0 ?
 			    2 : T_LIT_MAX);
 			t_fill(&seed, bytes[k], lits[k].len);
 			lits[k].s = bytes[k];
 			lits[k].id = (uint32_t)(100 + k);
-			lits[k].caseless = t_rand(&seed) % 3 == 0;
+			lits[k].caseless = helper_rand(&seed) % 3 == 0;
 		}
 		assert_non_null(ls = litscan_build(lits, n));
-		len = t_rand(&seed) % T_TEXT_MAX;
-		off = t_rand(&seed) % 8;
+		len = helper_rand(&seed) % T_TEXT_MAX;
+		off = helper_rand(&seed) % 8;
 		t_fill(&seed, text + off, len);
 		/* Plant a few literals (their case flipped now and then). */
 		for (k = 0; k < 6; k++) {
-			at = t_rand(&seed) % (len + 1);
-			i = t_rand(&seed) % n;
+			at = helper_rand(&seed) % (len + 1);
+			i = helper_rand(&seed) % n;
 			if (at + lits[i].len > len)
 				continue;
 			memcpy(text + off + at, lits[i].s, lits[i].len);
-			if (t_rand(&seed) % 2 && text[off + at] == 'a')
+			if (helper_rand(&seed) % 2 && text[off + at] == 'a')
 				text[off + at] = 'A';
 		}
 		for (k = 0; k <= len; k += 1 + k / 24)
@@ -238,7 +196,7 @@ test_stop(void **state)
 {
 	struct litscan_lit	 lit = { "ab", 2, 7, 0 };
 	struct litscan		*ls;
-	struct t_found		 f;
+	struct helper_found		 f;
 	char			 text[200];
 
 	(void)state;
@@ -249,7 +207,7 @@ test_stop(void **state)
 	memcpy(text + 150, "ab", 2);
 	memset(&f, 0, sizeof f);
 	f.stop_at = 1;
-	assert_int_equal(litscan_scan(ls, text, sizeof text, t_record, &f), 1);
+	assert_int_equal(litscan_scan(ls, text, sizeof text, helper_found_add, &f), 1);
 	assert_int_equal(f.n, 1);
 	assert_int_equal(f.end[0], 7);
 	assert_int_equal(f.id[0], 7);

@@ -14,25 +14,7 @@
 #define T_KEYS_MAX	64
 #define T_TEXT_MAX	600
 
-/* What a scan reported. */
-struct t_found {
-	uint32_t	id[4096];
-	size_t		end[4096];
-	size_t		n;
-	size_t		stop_at;	/* stop after this many (0: never) */
-};
-
 static const char t_alphabet[] = { 'a', 'b', 'A', '\0', '\xff', '\xe5' };
-
-/* A small deterministic generator (xorshift). */
-static uint32_t
-t_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return ((uint32_t)(*s >> 16));
-}
 
 /* Fill n bytes from the alphabet, mostly its first two letters. */
 static void
@@ -42,33 +24,9 @@ t_fill(uint64_t *s, char *p, size_t n)
 	uint32_t r;
 
 	for (i = 0; i < n; i++) {
-		r = t_rand(s) % 16;
+		r = helper_rand(s) % 16;
 		p[i] = r < 12 ? t_alphabet[r % 2] : t_alphabet[r % 6];
 	}
-}
-
-/* The callback: note the key and where it ends. */
-static int
-t_record(uint32_t id, size_t end, void *arg)
-{
-	struct t_found	*f = arg;
-
-	assert_true(f->n < sizeof f->id / sizeof f->id[0]);
-	f->id[f->n] = id;
-	f->end[f->n++] = end;
-	return (f->stop_at != 0 && f->n == f->stop_at);
-}
-
-/* Is (id, end) among the first n reports? */
-static int
-t_reported(const struct t_found *f, uint32_t id, size_t end)
-{
-	size_t	i;
-
-	for (i = 0; i < f->n; i++)
-		if (f->id[i] == id && f->end[i] == end)
-			return (1);
-	return (0);
 }
 
 /* Check one scan of text against the naive search of keys. */
@@ -76,11 +34,11 @@ static void
 t_check(const struct sample *sm, char keys[][SAMPLE_KEY], const int *ci,
     size_t nkeys, const char *text, size_t len)
 {
-	struct t_found	f;
+	struct helper_found	f;
 	size_t		t, k, want = 0;
 
 	memset(&f, 0, sizeof f);
-	assert_int_equal(sample_scan(sm, text, len, t_record, &f), 0);
+	assert_int_equal(sample_scan(sm, text, len, helper_found_add, &f), 0);
 	for (k = 1; k < f.n; k++)
 		assert_true(f.end[k - 1] <= f.end[k]);
 	for (t = 0; t + SAMPLE_KEY <= len; t++)
@@ -88,7 +46,7 @@ t_check(const struct sample *sm, char keys[][SAMPLE_KEY], const int *ci,
 			if (fold_cmp(text + t, keys[k], SAMPLE_KEY, ci[k]) != 0)
 				continue;
 			want++;
-			assert_true(t_reported(&f, (uint32_t)k,
+			assert_true(helper_found_has(&f, (uint32_t)k,
 			    t + SAMPLE_KEY));
 		}
 	assert_int_equal(f.n, want);
@@ -107,22 +65,22 @@ t_naive(void)
 
 	for (round = 0; round < 200; round++) {
 		sm = sample_new(0);
-		nkeys = 1 + t_rand(&seed) % T_KEYS_MAX;
+		nkeys = 1 + helper_rand(&seed) % T_KEYS_MAX;
 		for (k = 0; k < nkeys; k++) {
 			t_fill(&seed, keys[k], SAMPLE_KEY);
-			ci[k] = t_rand(&seed) % 3 == 0;
+			ci[k] = helper_rand(&seed) % 3 == 0;
 			sample_add(sm, keys[k], ci[k], (uint32_t)k);
 		}
 		sample_build(sm);
-		len = t_rand(&seed) % T_TEXT_MAX;
-		off = t_rand(&seed) % 8;
+		len = helper_rand(&seed) % T_TEXT_MAX;
+		off = helper_rand(&seed) % 8;
 		t_fill(&seed, text + off, len);
 		/* Plant a few keys (their case flipped now and then). */
 		for (k = 0; len >= SAMPLE_KEY && k < 4; k++) {
-			at = t_rand(&seed) % (len - SAMPLE_KEY + 1);
-			memcpy(text + off + at, keys[t_rand(&seed) % nkeys],
+			at = helper_rand(&seed) % (len - SAMPLE_KEY + 1);
+			memcpy(text + off + at, keys[helper_rand(&seed) % nkeys],
 			    SAMPLE_KEY);
-			if (t_rand(&seed) % 2 && text[off + at] == 'a')
+			if (helper_rand(&seed) % 2 && text[off + at] == 'a')
 				text[off + at] = 'A';
 		}
 		for (k = 0; k <= len; k += 1 + k / 16)
@@ -155,7 +113,7 @@ test_edges_and_stop(void **state)
 	char		text[64];
 	int		ci[2] = { 0, 1 };
 	struct sample	*sm = sample_new(0);
-	struct t_found	f;
+	struct helper_found	f;
 	size_t		len;
 
 	(void)state;
@@ -175,7 +133,7 @@ test_edges_and_stop(void **state)
 	memcpy(text, "0123456789ab0123456789ab", 24);
 	memset(&f, 0, sizeof f);
 	f.stop_at = 1;
-	assert_int_equal(sample_scan(sm, text, 24, t_record, &f), 1);
+	assert_int_equal(sample_scan(sm, text, 24, helper_found_add, &f), 1);
 	assert_int_equal(f.n, 1);
 	assert_int_equal(f.end[0], SAMPLE_KEY);
 	sample_free(sm);
@@ -194,7 +152,7 @@ test_large(void **state)
 {
 	static char	keys[T_BIG_KEYS][SAMPLE_KEY];
 	static char	text[T_BIG_KEYS * (SAMPLE_KEY + 3)];
-	static struct t_found f;
+	static struct helper_found f;
 	uint64_t	seed = 0xb16;
 	size_t		k, i, len = 0, room;
 	struct sample	*sm;
@@ -202,7 +160,7 @@ test_large(void **state)
 	(void)state;
 	for (k = 0; k < T_BIG_KEYS; k++)
 		for (i = 0; i < SAMPLE_KEY; i++)
-			keys[k][i] = (char)('a' + t_rand(&seed) % 26);
+			keys[k][i] = (char)('a' + helper_rand(&seed) % 26);
 	for (room = 1; room <= T_BIG_KEYS; room += T_BIG_KEYS - 1) {
 		sm = sample_new(room);
 		for (k = 0; k < T_BIG_KEYS; k++)
@@ -216,14 +174,14 @@ test_large(void **state)
 		}
 		len = 4000 * (SAMPLE_KEY + 3);
 		memset(&f, 0, sizeof f);
-		assert_int_equal(sample_scan(sm, text, len, t_record, &f), 0);
+		assert_int_equal(sample_scan(sm, text, len, helper_found_add, &f), 0);
 		assert_int_equal(f.n, 4000);
 		for (k = 0; k < 4000; k++)
-			assert_true(t_reported(&f, (uint32_t)(k * 7),
+			assert_true(helper_found_has(&f, (uint32_t)(k * 7),
 			    k * (SAMPLE_KEY + 3) + SAMPLE_KEY));
 		memset(text, '0', len);
 		memset(&f, 0, sizeof f);
-		assert_int_equal(sample_scan(sm, text, len, t_record, &f), 0);
+		assert_int_equal(sample_scan(sm, text, len, helper_found_add, &f), 0);
 		assert_int_equal(f.n, 0);
 		sample_free(sm);
 	}
