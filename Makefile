@@ -34,8 +34,9 @@ PKGS	 = libpcre2-8 inih libevent libevent_pthreads
 
 # The whole-buffer prefilter and phrase lists use Vectorscan (libhs) when
 # pkg-config finds it; VECTORSCAN=no builds without (the prefilter then
-# only for rules that need at most 64 literals, found by scrubd's own SIMD
-# scan; phrase lists are PCRE2 alternations).
+# only where scrubd's own SIMD scan takes the rules' literals: at most 64,
+# of 3 bytes or more, on at most 8 tails; phrase lists are PCRE2
+# alternations).
 VECTORSCAN ?= $(shell pkg-config --exists libhs 2>/dev/null && echo yes || \
 	    echo no)
 ifeq ($(VECTORSCAN),yes)

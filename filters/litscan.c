@@ -1,9 +1,10 @@
 /*
  * The SIMD scan for a few literals (see litscan.h).  A literal's probe is
  * its last k bytes (k: LITSCAN_PROBE, or the shortest literal's length if
- * less), folded if it is caseless; the distinct probes, sorted from their
- * last byte back, go one to a bucket, or, past LITSCAN_BUCKETS of them,
- * in runs of neighbours.  For each probe byte j there are two 16-byte
+ * less), folded if it is caseless; the distinct probes (at most
+ * LITSCAN_BUCKETS), sorted from their last byte back, go one to a
+ * bucket, so that a bucket's tables match its probe exactly.  For each
+ * probe byte j there are two 16-byte
  * tables, by the low and by the high nibble of a text byte, of the
  * buckets whose probes have such a nibble there (both cases of a caseless
  * letter: they differ in the high nibble only); the tables of bytes past
@@ -179,17 +180,29 @@ litscan_tail(const struct litscan_lit *l, struct litscan_tail *t)
 	memcpy(&t->mask, m, sizeof m);
 }
 
-/* Put the sorted literals into buckets: their runs, and the tables. */
-static void
-litscan_buckets(struct litscan *ls)
+/* How many distinct probes the sorted literals have. */
+static size_t
+litscan_nprobes(const struct litscan *ls)
 {
-	size_t		i, d = 0, nprobes = 0;
-	unsigned	b, j;
+	size_t	i, n = 0;
 
 	for (i = 0; i < ls->n; i++)
 		if (i == 0 || !litscan_same_probe(&ls->lits[i - 1],
 		    &ls->lits[i], ls->k))
-			nprobes++;
+			n++;
+	return (n);
+}
+
+/*
+ * Put the sorted literals into buckets, a probe to each (at most
+ * LITSCAN_BUCKETS of them): their runs, and the tables.
+ */
+static void
+litscan_buckets(struct litscan *ls)
+{
+	size_t		i;
+	unsigned	b = 0, j;
+
 	memset(ls->lo, 0xff, sizeof ls->lo);
 	memset(ls->hi, 0xff, sizeof ls->hi);
 	for (j = 0; j < ls->k; j++) {
@@ -199,9 +212,7 @@ litscan_buckets(struct litscan *ls)
 	for (i = 0; i < ls->n; i++) {
 		if (i != 0 && !litscan_same_probe(&ls->lits[i - 1],
 		    &ls->lits[i], ls->k))
-			d++;
-		b = (unsigned)(d * LITSCAN_BUCKETS / (nprobes >
-		    LITSCAN_BUCKETS ? nprobes : LITSCAN_BUCKETS));
+			b++;
 		litscan_mark(ls, &ls->lits[i], b);
 		ls->first[b + 1] = (uint32_t)(i + 1);
 	}
@@ -211,8 +222,13 @@ litscan_buckets(struct litscan *ls)
 }
 
 /*
- * A scan for the n literals of lits (none empty), or NULL if there are
- * more than LITSCAN_MAX_LITS (or none) or this CPU cannot.
+ * A scan for the n literals of lits, or NULL if it would not be exact or
+ * this CPU cannot: none or more than LITSCAN_MAX_LITS, one shorter than
+ * LITSCAN_PROBE_MIN (its probe would be every literal's: a byte or two
+ * that ordinary text is full of), or more than LITSCAN_BUCKETS distinct
+ * probes (buckets shared by several, whose tables then let through
+ * nearly every place of text in the same script).  Vectorscan is much
+ * faster there.
  */
 struct litscan *
 litscan_build(const struct litscan_lit *lits, size_t n)
@@ -225,7 +241,7 @@ litscan_build(const struct litscan_lit *lits, size_t n)
 	    n > LITSCAN_MAX_LITS)
 		return (NULL);
 	for (i = 0; i < n; i++) {
-		if (lits[i].len == 0)
+		if (lits[i].len < LITSCAN_PROBE_MIN)
 			return (NULL);
 		if (lits[i].len < k)
 			k = lits[i].len;
@@ -237,6 +253,10 @@ litscan_build(const struct litscan_lit *lits, size_t n)
 	ls->lits = xreallocarray(NULL, n, sizeof *ls->lits);
 	memcpy(ls->lits, lits, n * sizeof *lits);
 	qsort_r(ls->lits, n, sizeof *ls->lits, litscan_order, &k);
+	if (litscan_nprobes(ls) > LITSCAN_BUCKETS) {
+		litscan_free(ls);
+		return (NULL);
+	}
 	ls->tails = xreallocarray(NULL, n, sizeof *ls->tails);
 	for (i = 0; i < n; i++)
 		litscan_tail(&ls->lits[i], &ls->tails[i]);

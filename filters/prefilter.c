@@ -13,11 +13,13 @@
  * with that key is checked with it there.  A key's phrases are a run of
  * the list sorted by bytes, checked where the key is found.
  *
- * When the database would hold at most LITSCAN_MAX_LITS literals (the
- * default rules need 9) there is no database: litscan.c finds them all,
- * each at its true end (a literal holding another is then looked for
- * itself, not through the shorter one), faster than Vectorscan, and the
- * tail below is not needed.
+ * When the database would hold a set of literals that litscan.c finds
+ * exactly (at most LITSCAN_MAX_LITS, none short, few distinct endings:
+ * see litscan.h; the default rules' 9 are one) there is no database:
+ * litscan finds them all, each at its true end (a literal holding
+ * another is then looked for itself, not through the shorter one), and
+ * the tail below is not needed.  Where its literals are frequent it is
+ * faster than Vectorscan; where none is, about as fast.
  *
  * Debian 12's Vectorscan (5.4.9) can miss a match that ends in the last
  * bytes of a scanned buffer on AVX-512 machines (an accelerator's tail

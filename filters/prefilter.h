@@ -18,7 +18,7 @@
  * alternation of the phrases quoted (leftmost, then first listed).
  *
  * Without Vectorscan (make VECTORSCAN=no) there is a prefilter only if
- * litscan.h can find all the rules' literals (at most LITSCAN_MAX_LITS,
+ * litscan.h takes all the rules' literals (a few, none short: see there;
  * on a CPU with AVX2), and phrase lists are compiled by PCRE2 (pattern.c)
  * and run on every line.  With prefilter_set_enabled(0) before loading
  * there is none: every rule runs on every line, and phrase lists are

@@ -1,14 +1,14 @@
 /*
  * Unit tests for the SIMD scan of a few literals (litscan.c): random sets
- * of 1 to LITSCAN_MAX_LITS literals of 1 to 12 bytes over a small
- * alphabet (so that they overlap, share probes and nearly match
- * everywhere, more than LITSCAN_BUCKETS probes sharing buckets), caseless
- * and not, with NUL and invalid bytes, against random texts at every
- * length and offset: a scan reports exactly what a naive search of every
- * position finds, in order of the ends, with AVX2's blocks and with
- * AVX-512's where the CPU has them.  And: literals at the very start and
+ * of 1 to LITSCAN_MAX_LITS literals of 3 to 12 bytes on up to
+ * LITSCAN_BUCKETS probes, over a small alphabet (so that they overlap,
+ * share probes and nearly match everywhere), caseless and not, with NUL
+ * and invalid bytes, against random texts at every length and offset: a
+ * scan reports exactly what a naive search of every position finds, in
+ * order of the ends, with AVX2's blocks and with AVX-512's where the CPU
+ * has them.  And: literals at the very start and
  * end of texts of every length around the block sizes; a callback stops
- * the scan; no scan for no literal, an empty one or too many.
+ * the scan; no scan for sets it would not find exactly.
  */
 #include "helpers.h"
 
@@ -67,6 +67,37 @@ t_check(const struct litscan *ls, const struct litscan_lit *lits,
 	assert_int_equal(f.n, want);
 }
 
+/*
+ * A random set of n literals (3 to T_LIT_MAX bytes) ending in one of up
+ * to LITSCAN_BUCKETS random tails of 4 bytes (the last 3 of one for a
+ * literal of 3), caseless by tail: at most LITSCAN_BUCKETS probes.
+ */
+static void
+t_set(uint64_t *seed, struct litscan_lit *lits, size_t n,
+    char bytes[][T_LIT_MAX])
+{
+	char	tails[LITSCAN_BUCKETS][4];
+	int	ci[LITSCAN_BUCKETS];
+	size_t	ntails = 1 + helper_rand(seed) % LITSCAN_BUCKETS, k, t, len;
+
+	for (t = 0; t < ntails; t++) {
+		t_fill(seed, tails[t], 4);
+		ci[t] = helper_rand(seed) % 3 == 0;
+	}
+	for (k = 0; k < n; k++) {
+		t = helper_rand(seed) % ntails;
+		len = 3 + helper_rand(seed) % (T_LIT_MAX - 2);
+		if (len > 4)
+			t_fill(seed, bytes[k], len - 4);
+		memcpy(bytes[k] + (len > 4 ? len - 4 : 0), tails[t] + (len ==
+		    3), len < 4 ? len : 4);
+		lits[k].s = bytes[k];
+		lits[k].len = (uint32_t)len;
+		lits[k].id = (uint32_t)(100 + k);
+		lits[k].caseless = ci[t];
+	}
+}
+
 /* Random literal sets against random texts, every length and offset. */
 static void
 t_naive(void)
@@ -79,16 +110,9 @@ t_naive(void)
 	struct litscan		*ls;
 
 	for (round = 0; round < 300; round++) {
-		n = 1 + helper_rand(&seed) % (round % 3 == 0 ? LITSCAN_MAX_LITS :
-		    10);
-		for (k = 0; k < n; k++) {
-			lits[k].len = 1 + helper_rand(&seed) % (round % 4 == 0 ?
-			    2 : T_LIT_MAX);
-			t_fill(&seed, bytes[k], lits[k].len);
-			lits[k].s = bytes[k];
-			lits[k].id = (uint32_t)(100 + k);
-			lits[k].caseless = helper_rand(&seed) % 3 == 0;
-		}
+		n = 1 + helper_rand(&seed) % (round % 3 == 0 ?
+		    LITSCAN_MAX_LITS : 10);
+		t_set(&seed, lits, n, bytes);
 		assert_non_null(ls = litscan_build(lits, n));
 		len = helper_rand(&seed) % T_TEXT_MAX;
 		off = helper_rand(&seed) % 8;
@@ -146,16 +170,16 @@ test_naive(void **state)
 }
 
 /*
- * Literals of one to five bytes at the very start and the very end of a
+ * Literals of three to six bytes at the very start and the very end of a
  * text, and once more in the middle, at every length across the blocks
  * (32 and 64) and the lookups carried between them.
  */
 static void
 t_edges(void)
 {
-	static const char	*s[] = { "#", "ab", "Zz@", "\xe5\x93\x92",
-				    "#\0#\n#" };
-	static const size_t	 slen[] = { 1, 2, 3, 3, 5 };
+	static const char	*s[] = { "#ab", "Zz@", "\xe5\x93\x92",
+				    "#\0#\n#", "\xff\xff" "ab\0\xe5" };
+	static const size_t	 slen[] = { 3, 3, 3, 5, 6 };
 	struct litscan_lit	 lits[5];
 	struct litscan		*ls;
 	char			 text[300];
@@ -166,7 +190,7 @@ t_edges(void)
 			lits[k].s = s[k];
 			lits[k].len = (uint32_t)slen[k];
 			lits[k].id = (uint32_t)k;
-			lits[k].caseless = k == 2;
+			lits[k].caseless = k == 1;
 		}
 		assert_non_null(ls = litscan_build(lits, w + 1));
 		for (len = 10; len < sizeof text; len++) {
@@ -174,7 +198,7 @@ t_edges(void)
 			memcpy(text, s[w], slen[w]);
 			memcpy(text + len / 2, s[w], slen[w]);
 			memcpy(text + len - slen[w], s[w], slen[w]);
-			if (w == 2)	/* caseless: the other case */
+			if (w == 1)	/* caseless: the other case */
 				memcpy(text + len - 3, "zZ@", 3);
 			t_check(ls, lits, w + 1, text, len);
 		}
@@ -194,47 +218,73 @@ test_edges(void **state)
 static void
 test_stop(void **state)
 {
-	struct litscan_lit	 lit = { "ab", 2, 7, 0 };
+	struct litscan_lit	 lit = { "abc", 3, 7, 0 };
 	struct litscan		*ls;
-	struct helper_found		 f;
+	struct helper_found	 f;
 	char			 text[200];
 
 	(void)state;
 	if ((ls = litscan_build(&lit, 1)) == NULL)
 		skip();
 	memset(text, 'x', sizeof text);
-	memcpy(text + 5, "ab", 2);
-	memcpy(text + 150, "ab", 2);
+	memcpy(text + 5, "abc", 3);
+	memcpy(text + 150, "abc", 3);
 	memset(&f, 0, sizeof f);
 	f.stop_at = 1;
-	assert_int_equal(litscan_scan(ls, text, sizeof text, helper_found_add, &f), 1);
+	assert_int_equal(litscan_scan(ls, text, sizeof text, helper_found_add,
+	    &f), 1);
 	assert_int_equal(f.n, 1);
-	assert_int_equal(f.end[0], 7);
+	assert_int_equal(f.end[0], 8);
 	assert_int_equal(f.id[0], 7);
 	litscan_free(ls);
 }
 
-/* No scan for no literal, for an empty one, or for too many. */
+/*
+ * Only sets found exactly: not none, nor more than LITSCAN_MAX_LITS, nor
+ * one with a literal under LITSCAN_PROBE_MIN bytes, nor one of more
+ * than LITSCAN_BUCKETS distinct probes (a caseless one and another that
+ * is not count as two); LITSCAN_MAX_LITS on one probe are.
+ */
 static void
 test_refused(void **state)
 {
+	static char		bytes[LITSCAN_MAX_LITS + 1][8];
 	struct litscan_lit	lits[LITSCAN_MAX_LITS + 1];
+	struct litscan		*ls;
 	size_t			k;
 	int			was;
 
 	(void)state;
+	if (!litscan_available())
+		skip();
 	for (k = 0; k <= LITSCAN_MAX_LITS; k++) {
-		lits[k].s = "abc";
-		lits[k].len = 3;
+		snprintf(bytes[k], sizeof bytes[k], "%02zuwxyz", k);
+		lits[k].s = bytes[k];
+		lits[k].len = 6;
 		lits[k].id = (uint32_t)k;
 		lits[k].caseless = 0;
 	}
 	assert_null(litscan_build(lits, 0));
 	assert_null(litscan_build(lits, LITSCAN_MAX_LITS + 1));
-	lits[3].len = 0;
+	assert_non_null(ls = litscan_build(lits, LITSCAN_MAX_LITS));
+	litscan_free(ls);
+	lits[3].len = 2;			/* "03" */
 	assert_null(litscan_build(lits, 4));
-	was = litscan_set_simd(0);	/* off: Vectorscan scans */
+	lits[3].len = 3;			/* "03w": a second probe */
+	assert_non_null(ls = litscan_build(lits, 4));
+	litscan_free(ls);
+	for (k = 0; k < LITSCAN_BUCKETS + 1; k++)	/* "0kwx": 9 probes */
+		lits[k].len = 4;
+	assert_null(litscan_build(lits, LITSCAN_BUCKETS + 1));
+	assert_non_null(ls = litscan_build(lits, LITSCAN_BUCKETS));
+	litscan_free(ls);
+	lits[0].len = lits[1].len = 6;
+	lits[1].caseless = 1;			/* "wxyz" twice */
+	assert_non_null(ls = litscan_build(lits, 2));
+	litscan_free(ls);
+	was = litscan_set_simd(0);		/* off: Vectorscan scans */
 	assert_null(litscan_build(lits, 2));
+	assert_int_equal(litscan_available(), 0);
 	litscan_set_simd(was);
 }
 

@@ -116,6 +116,28 @@ decide(const struct config *cfg, const char *chunk, char out[][8], size_t n)
 	scratch_free(sc);
 }
 
+/*
+ * The DECIDE rules, with their prefilter; skip where there is none:
+ * without Vectorscan, whose literals ("i", "tag") the scan of a few
+ * literals does not take.
+ */
+static struct config *
+decide_config(struct config_errors *errs)
+{
+	struct config	*cfg;
+
+	cfg = helper_config(DECIDE, errs, NULL);
+	assert_non_null(cfg);
+#ifndef SCRUBD_VECTORSCAN
+	if (cfg->pf == NULL) {
+		config_unref(cfg);
+		skip();
+	}
+#endif
+	assert_non_null(cfg->pf);
+	return (cfg);
+}
+
 /* Which lines may match which rule: never "no" for a line that matches. */
 static void
 test_verdicts(void **state)
@@ -125,10 +147,7 @@ test_verdicts(void **state)
 	char			 v[8][8];
 
 	(void)state;
-	if (!prefilter_available())
-		skip();
-	cfg = helper_config(DECIDE, &errs, NULL);
-	assert_non_null(cfg);
+	cfg = decide_config(&errs);
 	assert_int_equal(prefilter_nslots(cfg->pf), 4);	/* \d+: none */
 	decide(cfg, "hello\na##paidend##b\n\xe2\x84\xaaISS\nxay\n#tag\n"
 	    "tag\n##PAIDend##\n", v, 7);
@@ -139,6 +158,39 @@ test_verdicts(void **state)
 	assert_string_equal(v[4], "nnny");
 	assert_string_equal(v[5], "nnny");	/* "maybe": PCRE2 says no */
 	assert_string_equal(v[6], "nynn");	/* marker: case-sensitive */
+	config_unref(cfg);
+}
+
+/*
+ * The verdicts where the scan of a few literals finds them (the default
+ * rules' kind: long literals, CJK too), in every build on a CPU with it,
+ * with Vectorscan or without.
+ */
+static void
+test_verdicts_litscan(void **state)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	char			 v[8][8];
+
+	(void)state;
+	if (!litscan_available())
+		skip();
+	cfg = helper_config("[filter:marker]\ntype = replace\n"
+	    "pattern = ##paid(?:begin|end)##\n[filter:brand]\n"
+	    "type = drop-line\ncaseless = yes\npattern = 哒哒君Ab\n", &errs,
+	    NULL);
+	assert_non_null(cfg);
+	assert_non_null(cfg->pf);
+	assert_int_equal(prefilter_nslots(cfg->pf), 2);
+	decide(cfg, "hello\na##paidend##b\nx哒哒君aBy\n##PAIDend##\n哒哒君A\n"
+	    "哒哒君ab##paidbegin##\n", v, 6);
+	assert_string_equal(v[0], "nn");
+	assert_string_equal(v[1], "yn");
+	assert_string_equal(v[2], "ny");	/* caseless */
+	assert_string_equal(v[3], "nn");	/* the marker is not */
+	assert_string_equal(v[4], "nn");
+	assert_string_equal(v[5], "yy");
 	config_unref(cfg);
 }
 
@@ -156,8 +208,10 @@ test_unseen(void **state)
 	(void)state;
 	if (!prefilter_available())
 		skip();
-	cfg = helper_config(DECIDE, &errs, NULL);
+	cfg = helper_config("[filter:marker]\ntype = replace\n"
+	    "pattern = ##paid(?:begin|end)##\n", &errs, NULL);
 	assert_non_null(cfg);
+	assert_non_null(cfg->pf);
 	sc = scratch_new();
 	ps = pfscan_new(cfg->pf);
 	nlmap_build(&map, buf, sizeof buf - 1);
@@ -349,6 +403,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_required),
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_verdicts_litscan),
 		cmocka_unit_test(test_unseen),
 		cmocka_unit_test(test_agree),
 		cmocka_unit_test(test_many_literals),
