@@ -1197,8 +1197,11 @@ void
 pfscan_chunk(struct pfscan *ps, struct scratch *sc, const struct nlmap *nl,
     const char *p, size_t len)
 {
-	const struct prefilter	*pf = ps->pf;
+	const struct prefilter	*pf;
 
+	if (ps == NULL)
+		return;		/* no prefilter: nothing to scan for */
+	pf = ps->pf;
 	ps->nl = nl;
 	ps->lo = ps->hi = p;
 	ps->nhits = ps->cur = ps->line_first = 0;
