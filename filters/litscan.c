@@ -26,10 +26,11 @@
  *
  * Against Vectorscan's literal matcher on the default rules' literals
  * (105 MB read in chunks of 256 KiB, each scanned where it lies in L2):
- * 12-14 ms against 18-21 with the 220,000 matches of that corpus, where
- * most of the time goes to the places marked; 6.8 against 5.4-6.0 ms in
- * text where none is.  Probes of 3 bytes marked 474,000 places for
- * 204,000 matches; of 4, 264,000.
+ * with AVX-512 13-14 ms, with AVX2 12-16, against Vectorscan's 17-22,
+ * with the 220,000 matches of that corpus, where most of the time goes
+ * to the places marked; in text where none is, 6.4-7.0 and 8.7-12 ms
+ * against 4.7-6.6.  Probes of 3 bytes marked 474,000 places for 204,000
+ * matches; of 4, 264,000.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,11 +107,14 @@ litscan_set_simd(int level)
 	return (was);
 }
 
-/* Can litscan_build make a scan (with the level set now)? */
+/*
+ * Can litscan_build make a scan (with the level set now), and how: 0 no,
+ * 1 with AVX2, 2 with AVX-512.
+ */
 int
 litscan_available(void)
 {
-	return (litscan_simd != LITSCAN_SIMD_NONE);
+	return (litscan_simd);
 }
 
 /* Byte j of literal l's probe of k bytes (folded if caseless). */
