@@ -3,9 +3,9 @@
  * prefilter.c): every key is SAMPLE_KEY bytes, so an occurrence of one
  * holds, at a text position that is a multiple of SAMPLE_STEP, one of its
  * SAMPLE_STEP grams of SAMPLE_GRAM bytes.  A scan hashes the gram at every
- * SAMPLE_STEP-th byte only, tests it in a bitmap of all keys' grams (two
- * bits of one word a gram), and where both are set checks the few places
- * a key could begin against a hash table of the keys.  Nothing is missed;
+ * SAMPLE_STEP-th byte only, tests it in a bitmap of all keys' grams
+ * (three bits of one word a gram), and where all are set checks the few
+ * places a key could begin against a hash table of the keys.  Nothing is missed;
  * bits set by other grams cost a few table probes.  Keys fold ASCII
  * letters if caseless.
  */
