@@ -4,9 +4,9 @@
  * less), folded if it is caseless; the distinct probes (at most
  * LITSCAN_BUCKETS), sorted from their last byte back, go one to a
  * bucket, so that a bucket's tables match its probe exactly.  For each
- * probe byte j there are two 16-byte
- * tables, by the low and by the high nibble of a text byte, of the
- * buckets whose probes have such a nibble there (both cases of a caseless
+ * probe byte j there are two 16-byte tables, by the low and by the high
+ * nibble of a text byte, of the buckets whose probes have such a nibble
+ * there (both cases of a caseless
  * letter: they differ in the high nibble only); the tables of bytes past
  * k accept anything.  A place in the text holds a probe of bucket b only
  * if bit b is set in the lookups of its k bytes ANDed together: eight
@@ -47,8 +47,8 @@
 #include "litscan.h"
 #include "xmalloc.h"
 
-#define LITSCAN_BLOCK_MAX	64
-#define LITSCAN_PAD		(LITSCAN_BLOCK_MAX + LITSCAN_PROBE - 1)
+#define LITSCAN_WIDTH2		32	/* places of an AVX2 block */
+#define LITSCAN_PAD		(LITSCAN_WIDTH2 + LITSCAN_PROBE - 1)
 
 /* The ways to scan: none (no litscan), AVX2 or AVX-512 (BW, VBMI). */
 enum { LITSCAN_SIMD_NONE, LITSCAN_SIMD_AVX2, LITSCAN_SIMD_AVX512 };
@@ -452,18 +452,18 @@ litscan_scan_avx2(const struct litscan *ls, const char *p, size_t len,
 	const __m256i	hi1 = LITSCAN_TABLE2(ls, hi, 1);
 	const __m256i	hi2 = LITSCAN_TABLE2(ls, hi, 2);
 	const __m256i	hi3 = LITSCAN_TABLE2(ls, hi, 3);
-	uint8_t		bits[32];
+	uint8_t		bits[LITSCAN_WIDTH2];
 	char		pad[LITSCAN_PAD];
 	uint32_t	m;
 	size_t		i, n;
 
-	for (i = 0; i + 32 + LITSCAN_PROBE - 1 <= len; i += 32) {
+	for (i = 0; i + LITSCAN_PAD <= len; i += LITSCAN_WIDTH2) {
 		LITSCAN_BLOCK2(p + i, bits, m);
 		if (m != 0 && litscan_hits(ls, p, len, i + ls->k, m, bits,
 		    cb, arg) != 0)
 			return (1);
 	}
-	for (; i + ls->k <= len; i += 32) {	/* the last, from a copy */
+	for (; i + ls->k <= len; i += LITSCAN_WIDTH2) {	/* the last, copied */
 		n = len - i < sizeof pad ? len - i : sizeof pad;
 		memset(pad, 0, sizeof pad);
 		memcpy(pad, p + i, n);

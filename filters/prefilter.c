@@ -531,6 +531,7 @@ prefilter_lit_order(const void *a, const void *b, void *arg)
 	return (fold_cmp(x->s, y->s, x->len, cx));
 }
 
+#ifdef SCRUBD_VECTORSCAN
 /* Hash of the first n bytes of a literal, ASCII folded. */
 static inline uint32_t
 prefilter_head_hash(const char *s, size_t n)
@@ -578,13 +579,16 @@ prefilter_heads(struct prefilter *pf)
 		pf->heads_long[h >> 3] |= (uint8_t)(1 << (h & 7));
 	}
 }
+#endif
 
-/* Keep a copy of every literal of the database, sorted, for prefilter_tail. */
+/*
+ * Keep a copy of every literal of the database, sorted: what the scan of
+ * a few literals or, with the database, prefilter_tail looks for.
+ */
 static void
-prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
+prefilter_lits(struct prefilter *pf, const struct pfbuild *b)
 {
 	size_t	i, n = 0, off = 0, total = 0;
-	int	ci;
 
 	for (i = 0; i < pf->nids; i++)
 		if (!pf->ids[i].sampled)
@@ -606,7 +610,20 @@ prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
 	qsort_r(pf->lits, n, sizeof *pf->lits, prefilter_lit_order, b->flags);
 	for (i = 0; i < n; i++)
 		pf->ids[pf->lits[i].id].lit = (uint32_t)i;
-	for (i = 0; i < n; i++) {
+}
+
+#ifdef SCRUBD_VECTORSCAN
+/*
+ * The sorted literals' runs of one length and case mode, and their heads:
+ * prefilter_tail's index, with Vectorscan's database only.
+ */
+static void
+prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
+{
+	size_t	i;
+	int	ci;
+
+	for (i = 0; i < pf->nlits; i++) {
 		ci = b->flags[pf->lits[i].id] != 0;
 		if (pf->nruns == 0 || pf->runs[pf->nruns - 1].len !=
 		    pf->lits[i].len || pf->runs[pf->nruns - 1].caseless != ci) {
@@ -621,6 +638,7 @@ prefilter_tail_index(struct prefilter *pf, const struct pfbuild *b)
 	}
 	prefilter_heads(pf);
 }
+#endif
 
 /* A scan and where its tail begins: matches ending past cut are the tail's. */
 struct pfcall {
@@ -947,12 +965,12 @@ prefilter_litscan(const struct prefilter *pf, const struct pfbuild *b)
 	return (litscan_build(v, pf->nlits));
 }
 
+#ifdef SCRUBD_VECTORSCAN
 /* Compile the first n collected literals into Vectorscan's database. */
 static int
 prefilter_compile_db(struct prefilter *pf, struct pfbuild *b, size_t n,
     const struct config *cfg, struct config_ctx *ctx)
 {
-#ifdef SCRUBD_VECTORSCAN
 	hs_compile_error_t	*err = NULL;
 
 	if (hs_compile_lit_multi(b->expr, b->flags, b->idv, b->lens,
@@ -963,15 +981,8 @@ prefilter_compile_db(struct prefilter *pf, struct pfbuild *b, size_t n,
 	    n, err != NULL ? err->message : "unknown error");
 	hs_free_compile_error(err);
 	return (-1);
-#else
-	(void)pf;
-	(void)b;
-	(void)n;
-	(void)cfg;
-	(void)ctx;
-	return (1);	/* never asked: every literal is litscan's */
-#endif
 }
+#endif
 
 /*
  * Compile the collected literals; 0, -1 with an error reported, or 1 if
@@ -986,12 +997,13 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 	char			*keep;
 	size_t			 i, n = 0;
 
-	prefilter_tail_index(pf, b);
+	prefilter_lits(pf, b);
 	keep = xmalloc(pf->nids);
 	if ((pf->lit = prefilter_litscan(pf, b)) != NULL)
 		memset(keep, 0, pf->nids);	/* no database */
 	else {
 #ifdef SCRUBD_VECTORSCAN
+		prefilter_tail_index(pf, b);
 		prefilter_nest(pf, b, keep);
 #else
 		free(keep);
@@ -1017,7 +1029,14 @@ prefilter_compile(struct prefilter *pf, struct pfbuild *b,
 	if (pf->sample != NULL)
 		sample_build(pf->sample);
 	pf->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
-	return (n != 0 ? prefilter_compile_db(pf, b, n, cfg, ctx) : 0);
+#ifdef SCRUBD_VECTORSCAN
+	if (n != 0)
+		return (prefilter_compile_db(pf, b, n, cfg, ctx));
+#else
+	(void)cfg;
+	(void)ctx;
+#endif
+	return (0);
 }
 
 /* No prefilter after all: every pattern list runs on every line. */

@@ -83,8 +83,11 @@ test_required(void **state)
 	assert_string_equal(literals_of("(?R)ab", 0), "-");
 }
 
-#define DECIDE	"[filter:marker]\ntype = replace\n" \
-	"pattern = ##paid(?:begin|end)##\n" \
+/* The paywall markers' rule (its literals litscan.c takes). */
+#define MARKER	"[filter:marker]\ntype = replace\n" \
+	"pattern = ##paid(?:begin|end)##\n"
+
+#define DECIDE	MARKER \
 	"[filter:kiss]\ntype = drop-line\ncaseless = yes\npattern = kiss\n" \
 	"[filter:anchored]\ntype = drop-line\npattern = ^x[ab]y$\n" \
 	"[filter:behind]\ntype = drop-line\npattern = (?<=#)tag\n" \
@@ -176,10 +179,8 @@ test_verdicts_litscan(void **state)
 	(void)state;
 	if (!litscan_available())
 		skip();
-	cfg = helper_config("[filter:marker]\ntype = replace\n"
-	    "pattern = ##paid(?:begin|end)##\n[filter:brand]\n"
-	    "type = drop-line\ncaseless = yes\npattern = 哒哒君Ab\n", &errs,
-	    NULL);
+	cfg = helper_config(MARKER "[filter:brand]\ntype = drop-line\n"
+	    "caseless = yes\npattern = 哒哒君Ab\n", &errs, NULL);
 	assert_non_null(cfg);
 	assert_non_null(cfg->pf);
 	assert_int_equal(prefilter_nslots(cfg->pf), 2);
@@ -208,8 +209,7 @@ test_unseen(void **state)
 	(void)state;
 	if (!prefilter_available())
 		skip();
-	cfg = helper_config("[filter:marker]\ntype = replace\n"
-	    "pattern = ##paid(?:begin|end)##\n", &errs, NULL);
+	cfg = helper_config(MARKER, &errs, NULL);
 	assert_non_null(cfg);
 	assert_non_null(cfg->pf);
 	sc = scratch_new();
