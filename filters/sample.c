@@ -3,37 +3,45 @@
  * 100,000 keys of CJK text a literal automaton looks at every byte and
  * finds a possible key nearly everywhere; here a scan hashes one gram per
  * SAMPLE_STEP bytes and tests three bits of one 64-bit word of a bitmap
- * of at least 16 bits a gram, rounded up to a power of two (2 MiB for
- * 100,000 keys: larger than L2, yet one word read a gram, and about one
- * gram in 250 costs the second look; two bits in 32 a gram let one in 180
- * through from twice the memory, 3% slower in all, and one bit one in
- * 46).  Where all three bits are set, a byte map indexed by another hash
- * tells at which of the SAMPLE_STEP offsets a key may hold the gram; only
- * those places are looked up in the key table.  The text is folded only
- * if a key is caseless: folding costs a third of the scan.
+ * of at least 16 bits a gram, rounded up to a power of two.  A probe
+ * reads the gram at the start of its character, so a key of four CJK
+ * characters has 3 grams, not 7 (one at each byte a probe could land
+ * on): 100,000 such keys fill a bitmap of 1 MiB instead of 2, which stays
+ * in L2, with fewer bits set (on this project's Intel VM, for the
+ * benchmark's 105 MB, the key table was looked up 26,000 times instead
+ * of 91,000, and the scan alone, with the gather below, took 21 ms
+ * instead of 34-36).  Where all three bits are set, a byte map indexed by
+ * another hash tells at which of the SAMPLE_STEP offsets a key may hold
+ * the gram; only those places are looked up in the key table, a queue of
+ * them at a time (sample_hit).  The text is folded only if a key is
+ * caseless: folding costs a third of the scan.
  *
  * Words are read with memcpy, so any alignment will do; the mask that
  * keeps a word's first SAMPLE_GRAM bytes follows the byte order.  On
- * x86-64 machines with AVX-512 (F, DQ and VBMI: asked at start) a batch of
- * eight grams is one 64-byte load, a byte permutation and two multiplies
- * instead of eight of each; with AVX2, two sets of four, the 64-bit
- * multiplies made of 32-bit ones.  The bitmap words are then read by
- * plain loads of the indexes stored, not by a gather instruction: on
- * this Zen 4 the gather took 27-31 ms for the 1.9 million batches of
- * 105 MB (text in L2, a 4 MiB bitmap) and the loads 18-22.
+ * x86-64 machines with AVX-512 (F, DQ, BW and VBMI, and BMI2: asked at
+ * start) a batch of eight probes is one 64-byte load, a byte permutation
+ * and two multiplies instead of eight of each; with AVX2, two sets of
+ * four, the 64-bit multiplies made of 32-bit ones.  With AVX-512 the
+ * bitmap words are read by a gather instruction or by plain loads of the
+ * indexes stored, whichever each sampler finds faster when it is built
+ * (sample_gather_pick): on a Zen 4 the gather took 27-31 ms for the 1.9
+ * million batches of 105 MB and the loads 18-22, on an Intel VM the
+ * gather is the faster by a third.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SAMPLE_AVX512
 #define SAMPLE_TARGET \
-	__attribute__((target("avx512f,avx512dq,avx512vbmi")))
+	__attribute__((target("avx512f,avx512dq,avx512bw,avx512vbmi,bmi2")))
 #define SAMPLE_TARGET2	__attribute__((target("avx2")))
 #endif
 
 #include "fold.h"
+#include "log.h"
 #include "sample.h"
 #include "xmalloc.h"
 
@@ -42,6 +50,9 @@
 #define SAMPLE_AHEAD		8	/* keys hashed ahead when indexing */
 #define SAMPLE_BITS_MIN_LOG	12
 #define SAMPLE_BITS_MAX_LOG	28	/* a 32 MiB bitmap at most */
+#define SAMPLE_SNAP		3	/* bytes a probe moves back at most */
+#define SAMPLE_CALIBRATE	3	/* passes of each way, timed */
+#define SAMPLE_CALIBRATE_LEN	(64 * 1024)	/* bytes of each pass */
 #define SAMPLE_HUGE_MIN		((size_t)1 << 20)	/* bytes: tables in huge pages */
 #define SAMPLE_WORD_SHIFT	(64 - (SAMPLE_BITS_MAX_LOG - 6))
 
@@ -67,7 +78,8 @@
 struct sample_key {
 	const char	*s;
 	uint32_t	 id;
-	int		 caseless;
+	uint8_t		 caseless;
+	uint8_t		 grams;		/* bit j: a gram at key offset j */
 };
 
 /* An entry of the key table: a look at one reads both halves. */
@@ -88,8 +100,12 @@ struct sample {
 	struct sample_slot *slot;	/* key table */
 	unsigned	 table_log;
 	int		 fold;		/* a key is caseless: hash folded */
+	int		 gather;	/* AVX-512: words by a gather */
 	size_t		 memlen;	/* the four tables' bytes */
 };
+
+static int	sample_gather_pick(const struct sample *);
+static int	sample_gather_mode = -1;	/* sample_set_gather */
 
 /* Eight bytes at p as a word. */
 static inline uint64_t
@@ -111,6 +127,29 @@ sample_gram_at(const char *p, size_t n)
 		return (sample_load8(p) & SAMPLE_GRAM_MASK);
 	memcpy(b, p, SAMPLE_GRAM);
 	return (sample_load8(b) & SAMPLE_GRAM_MASK);
+}
+
+/* Is c a UTF-8 continuation byte (10xxxxxx)? */
+static inline int
+sample_cont(unsigned char c)
+{
+	return ((c & 0xc0) == 0x80);
+}
+
+/*
+ * Where the probe at r of p reads its gram: r, or the start of the
+ * character it falls in, SAMPLE_SNAP bytes back at most, never before p.
+ * A key begins a character, so within an occurrence of one this reads
+ * only the key's own bytes: the text's snap and the key's agree.
+ */
+static inline size_t
+sample_snap(const char *p, size_t r)
+{
+	size_t	k, lim = r < SAMPLE_SNAP ? r : SAMPLE_SNAP;
+
+	for (k = 0; k < lim && sample_cont((unsigned char)p[r - k]); k++)
+		;
+	return (r - k);
 }
 
 /*
@@ -198,6 +237,25 @@ sample_key_hash(const char *p, int fold)
 	return (h ^ (h >> 31));
 }
 
+/*
+ * The offsets of the grams a probe can read in the key at s: where the
+ * probes at its offsets 0 to SAMPLE_STEP - 1 snap to (0, 3 and 6 for
+ * four CJK characters; every one for ASCII).  A key must begin a
+ * character (phrases are valid UTF-8), or a probe could snap out of it.
+ */
+static uint8_t
+sample_key_grams(const char *s)
+{
+	uint8_t	m = 0;
+	size_t	j;
+
+	if (sample_cont((unsigned char)s[0]))
+		fatalx("sample: a key begins inside a character");
+	for (j = 0; j < SAMPLE_STEP; j++)
+		m |= (uint8_t)(1u << sample_snap(s, j));
+	return (m);
+}
+
 /* A sampler with no key yet, with room for nkeys of them. */
 struct sample *
 sample_new(size_t nkeys)
@@ -222,13 +280,15 @@ sample_add(struct sample *sm, const char *s, int caseless, uint32_t id)
 	}
 	sm->keys[sm->nkeys].s = s;
 	sm->keys[sm->nkeys].id = id;
-	sm->keys[sm->nkeys++].caseless = caseless;
+	sm->keys[sm->nkeys].caseless = caseless != 0;
+	sm->keys[sm->nkeys++].grams = sample_key_grams(s);
 }
 
 /* A key's hashes, computed ahead of their use (sample_fill). */
 struct sample_hashes {
-	uint64_t	gram[SAMPLE_STEP];
+	uint64_t	gram[SAMPLE_STEP];	/* those in grams */
 	uint64_t	key;
+	unsigned	grams;
 };
 
 /* Hash key k and ask for the memory its entries go to. */
@@ -238,7 +298,10 @@ sample_hash_key(const struct sample *sm, size_t k, struct sample_hashes *hs)
 	const char	*s = sm->keys[k].s;
 	size_t		 j;
 
+	hs->grams = sm->keys[k].grams;
 	for (j = 0; j < SAMPLE_STEP; j++) {
+		if ((hs->grams & (1u << j)) == 0)
+			continue;
 		hs->gram[j] = sample_gram_hash(sample_key_gram(s, j),
 		    sm->fold);
 		__builtin_prefetch(&sm->bits[sample_word(sm, hs->gram[j])],
@@ -257,6 +320,8 @@ sample_index(struct sample *sm, size_t k, const struct sample_hashes *hs)
 	size_t		j;
 
 	for (j = 0; j < SAMPLE_STEP; j++) {
+		if ((hs->grams & (1u << j)) == 0)
+			continue;
 		sm->bits[sample_word(sm, hs->gram[j])] |= sample_mask(
 		    hs->gram[j]);
 		sm->offs[sample_off(sm, hs->gram[j])] |= (uint8_t)(1 << j);
@@ -322,12 +387,14 @@ sample_tables(struct sample *sm)
 void
 sample_build(struct sample *sm)
 {
-	size_t	k, want;
+	size_t	k, grams = 0, want;
 
-	for (k = 0; k < sm->nkeys; k++)
+	for (k = 0; k < sm->nkeys; k++) {
 		sm->fold |= sm->keys[k].caseless;
+		grams += (size_t)__builtin_popcount(sm->keys[k].grams);
+	}
 	sm->bits_log = SAMPLE_BITS_MIN_LOG;
-	want = sm->nkeys * SAMPLE_STEP * SAMPLE_BITS_PER_GRAM;
+	want = grams * SAMPLE_BITS_PER_GRAM;
 	while (sm->bits_log < SAMPLE_BITS_MAX_LOG &&
 	    ((size_t)1 << sm->bits_log) < want)
 		sm->bits_log++;
@@ -338,6 +405,7 @@ sample_build(struct sample *sm)
 		sm->table_log++;
 	sample_tables(sm);
 	sample_fill(sm);
+	sm->gather = sample_gather_pick(sm);
 }
 
 /* Number of keys. */
@@ -347,13 +415,35 @@ sample_count(const struct sample *sm)
 	return (sm != NULL ? sm->nkeys : 0);
 }
 
-/* Report every key that begins at p (SAMPLE_KEY bytes there); 1: stop. */
+/*
+ * Hits waiting for their second look: the table entries they read are
+ * scattered over a few MiB, so each step asks for the memory of the next
+ * one (SAMPLE_PENDING places at once) and uses it only when the queue is
+ * full, instead of waiting for one miss after another.  Places go out in
+ * the order they came in: keys found still go out in order of their ends.
+ */
+#define SAMPLE_PENDING	16
+
+struct sample_queue {
+	const char	*p;
+	size_t		 len;
+	sample_found	 cb;
+	void		*arg;
+	size_t		 ngram;
+	size_t		 gram[SAMPLE_PENDING];		/* a gram's place */
+	size_t		 probe[SAMPLE_PENDING];		/* the probe read it */
+	uint64_t	 gram_h[SAMPLE_PENDING];	/* its hash */
+	size_t		 nkey;
+	size_t		 key[SAMPLE_PENDING * SAMPLE_STEP];	/* a key's */
+	uint64_t	 key_h[SAMPLE_PENDING * SAMPLE_STEP];
+};
+
+/* Report every key that begins at `at` (its hash h); 1: stop. */
 static int
-sample_check(const struct sample *sm, const char *p, size_t at,
-    sample_found cb, void *arg)
+sample_check(const struct sample *sm, const struct sample_queue *q,
+    size_t at, uint64_t h)
 {
 	const struct sample_key	*k;
-	uint64_t		 h = sample_key_hash(p + at, sm->fold);
 	uint64_t		 mask = ((uint64_t)1 << sm->table_log) - 1;
 	size_t			 j;
 
@@ -362,39 +452,81 @@ sample_check(const struct sample *sm, const char *p, size_t at,
 		if (sm->slot[j].tag != (uint32_t)h)
 			continue;
 		k = &sm->keys[sm->slot[j].key - 1];
-		if (fold_cmp(p + at, k->s, SAMPLE_KEY, k->caseless) == 0 &&
-		    cb(k->id, at + SAMPLE_KEY, arg) != 0)
+		if (fold_cmp(q->p + at, k->s, SAMPLE_KEY, k->caseless) == 0 &&
+		    q->cb(k->id, at + SAMPLE_KEY, q->arg) != 0)
 			return (1);
 	}
 	return (0);
 }
 
+/* Look up the queued key places in the table; 1: stop. */
+static int
+sample_keys_flush(const struct sample *sm, struct sample_queue *q)
+{
+	size_t	i, n = q->nkey;
+
+	q->nkey = 0;
+	for (i = 0; i < n; i++)
+		if (sample_check(sm, q, q->key[i], q->key_h[i]) != 0)
+			return (1);
+	return (0);
+}
+
 /*
- * The gram at i, of hash h, has its bit set: check the places a key
- * holding it could begin (those its offsets allow), in order; 1: stop.
+ * The queued grams, their bits set: queue the places a key holding each
+ * could begin (those its offsets allow, in order), asking for their
+ * table entries, then look those up; 1: stop.  A probe at r looks only
+ * for keys that begin in [r - SAMPLE_STEP + 1, r]: each key is found
+ * once, by the one probe in its first SAMPLE_STEP bytes, whatever the
+ * probes near it snap to, and keys still come in order of their ends.
  */
 static int
-sample_hit(const struct sample *sm, const char *p, size_t len, size_t i,
-    uint64_t h, sample_found cb, void *arg)
+sample_grams_flush(const struct sample *sm, struct sample_queue *q)
 {
-	unsigned	offs = sm->offs[sample_off(sm, h)];
-	size_t		j = SAMPLE_STEP;
+	unsigned	offs;
+	size_t		g, i, j, at, lo;
+	uint64_t	h;
 
-	if (offs == 0)
-		return (0);
-	while (j-- > 0) {
-		if ((offs & (1u << j)) == 0 || j > i ||
-		    i - j + SAMPLE_KEY > len)
-			continue;
-		if (sample_check(sm, p, i - j, cb, arg) != 0)
-			return (1);
+	for (g = 0; g < q->ngram; g++) {
+		i = q->gram[g];
+		lo = q->probe[g] >= SAMPLE_STEP ? q->probe[g] - SAMPLE_STEP + 1 :
+		    0;
+		offs = sm->offs[sample_off(sm, q->gram_h[g])];
+		for (j = SAMPLE_STEP; offs != 0 && j-- > 0;) {
+			if ((offs & (1u << j)) == 0 || j > i || i - j < lo ||
+			    i - j + SAMPLE_KEY > q->len)
+				continue;
+			at = i - j;
+			h = sample_key_hash(q->p + at, sm->fold);
+			__builtin_prefetch(&sm->slot[h >> (64 - sm->table_log)]);
+			q->key[q->nkey] = at;
+			q->key_h[q->nkey++] = h;
+		}
 	}
-	return (0);
+	q->ngram = 0;
+	return (sample_keys_flush(sm, q));
 }
 
 /*
- * Look up SAMPLE_BATCH grams from i, SAMPLE_STEP apart (8 bytes readable
- * at each): the loads overlap.  Returns a bit per gram whose bit is set.
+ * The gram at i, read by the probe at r, of hash h, has its bits set:
+ * queue it, asking for its entry of the offsets map; 1: a full queue's
+ * look stopped the scan.
+ */
+static inline int
+sample_hit(const struct sample *sm, struct sample_queue *q, size_t r,
+    size_t i, uint64_t h)
+{
+	__builtin_prefetch(&sm->offs[sample_off(sm, h)]);
+	q->gram[q->ngram] = i;
+	q->probe[q->ngram] = r;
+	q->gram_h[q->ngram++] = h;
+	return (q->ngram == SAMPLE_PENDING ? sample_grams_flush(sm, q) : 0);
+}
+
+/*
+ * Look up the grams of SAMPLE_BATCH probes from i, SAMPLE_STEP apart
+ * (SAMPLE_SNAP bytes readable before i, 8 after each): the loads
+ * overlap.  Returns a bit per gram whose bits are set.
  */
 static inline unsigned
 sample_batch(const struct sample *sm, const char *p, size_t i, int fold)
@@ -404,23 +536,25 @@ sample_batch(const struct sample *sm, const char *p, size_t i, int fold)
 #pragma GCC unroll 8
 	for (k = 0; k < SAMPLE_BATCH; k++)
 		m |= (unsigned)sample_bit(sm, sample_gram_hash(sample_gram_at(
-		    p + i + k * SAMPLE_STEP, 8), fold)) << k;
+		    p + sample_snap(p, i + k * SAMPLE_STEP), 8), fold)) << k;
 	return (m);
 }
 
-/* Check the grams of a batch whose bits are set; 1: stop. */
+/* Queue the grams of a batch whose bits are set; 1: stop. */
 static int
-sample_batch_hits(const struct sample *sm, const char *p, size_t len,
-    size_t i, unsigned m, sample_found cb, void *arg)
+sample_batch_hits(const struct sample *sm, struct sample_queue *q, size_t i,
+    unsigned m)
 {
-	size_t		at;
+	size_t		r, at;
 	unsigned	k;
 
 	for (k = 0; m != 0; k++, m >>= 1) {
-		at = i + k * SAMPLE_STEP;
-		if ((m & 1) != 0 && sample_hit(sm, p, len, at,
-		    sample_gram_hash(sample_gram_at(p + at, 8), sm->fold), cb,
-		    arg) != 0)
+		if ((m & 1) == 0)
+			continue;
+		r = i + k * SAMPLE_STEP;
+		at = sample_snap(q->p, r);
+		if (sample_hit(sm, q, r, at, sample_gram_hash(sample_gram_at(
+		    q->p + at, 8), sm->fold)) != 0)
 			return (1);
 	}
 	return (0);
@@ -435,16 +569,16 @@ sample_batch_hits(const struct sample *sm, const char *p, size_t len,
  */
 #define SAMPLE_BATCHES(attr, name, batch)				\
 static attr size_t							\
-name(const struct sample *sm, const char *p, size_t len,		\
-    sample_found cb, void *arg, int fold)				\
+name(const struct sample *sm, struct sample_queue *q, const char *p,	\
+    size_t len, size_t from, int fold)					\
 {									\
 	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;		\
 	unsigned	m;						\
 	size_t		i;						\
 									\
-	for (i = 0; i + span + 8 <= len; i += span)			\
+	for (i = from; i + span + 8 <= len; i += span)			\
 		if ((m = batch(sm, p, i, fold)) != 0 &&			\
-		    sample_batch_hits(sm, p, len, i, m, cb, arg) != 0)	\
+		    sample_batch_hits(sm, q, i, m) != 0)		\
 			return (SIZE_MAX);				\
 	return (i);							\
 }
@@ -469,21 +603,54 @@ sample_mul64_avx2(__m256i a, __m256i b)
 	    _mm256_slli_epi64(cross, 32)));
 }
 
-/* Four grams from q (SAMPLE_STEP apart), looked up as sample_batch does. */
+/*
+ * How far each lane's probe snaps back (sample_snap), from flags of the
+ * bytes before it in the lane's first three bytes (0xff: continuation,
+ * probe first), as that count in every byte of the lane: the ones before
+ * the first zero, summed as b0 + b0 b1 + b0 b1 b2.
+ */
+SAMPLE_TARGET2 static inline __m256i
+sample_snaps_avx2(__m256i cont)
+{
+	const __m256i	bcast = _mm256_setr_epi8(
+	    0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8,
+	    0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8);
+	__m256i		y, p1, p2;
+
+	y = _mm256_and_si256(cont, _mm256_set1_epi64x(0x010101));
+	p1 = _mm256_and_si256(y, _mm256_srli_epi64(y, 8));
+	p2 = _mm256_and_si256(p1, _mm256_srli_epi64(y, 16));
+	return (_mm256_shuffle_epi8(_mm256_add_epi64(y, _mm256_add_epi64(p1,
+	    p2)), bcast));
+}
+
+/*
+ * Four probes from q (SAMPLE_STEP apart), looked up as sample_batch does;
+ * SAMPLE_SNAP bytes before q are readable.
+ */
 SAMPLE_TARGET2 static inline unsigned
 sample_quad_avx2(const struct sample *sm, const char *q, int fold)
 {
+	/* Each probe's gram, and its flags, from the bytes loaded at
+	 * q - SAMPLE_SNAP and q + 2 * SAMPLE_STEP - SAMPLE_SNAP. */
 	const __m256i	take = _mm256_setr_epi8(
-	    0, 1, 2, 3, 4, 5, -1, -1, 7, 8, 9, 10, 11, 12, -1, -1,
-	    0, 1, 2, 3, 4, 5, -1, -1, 7, 8, 9, 10, 11, 12, -1, -1);
+	    3, 4, 5, 6, 7, 8, -1, -1, 10, 11, 12, 13, 14, 15, -1, -1,
+	    3, 4, 5, 6, 7, 8, -1, -1, 10, 11, 12, 13, 14, 15, -1, -1);
+	const __m256i	back = _mm256_setr_epi8(
+	    3, 2, 1, -1, -1, -1, -1, -1, 10, 9, 8, -1, -1, -1, -1, -1,
+	    3, 2, 1, -1, -1, -1, -1, -1, 10, 9, 8, -1, -1, -1, -1, -1);
 	const __m256i	ones = _mm256_set1_epi64x(1);
 	uint64_t	ix[4] __attribute__((aligned(32)));
-	__m256i		g, low, h, w, m;
+	__m256i		v, g, low, h, w, m;
 
-	/* Grams 0 and 1 in the low 16 bytes, 2 and 3 in the high ones. */
-	g = _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(
-	    _mm_loadu_si128((const __m128i *)q)), _mm_loadu_si128(
-	    (const __m128i *)(q + 2 * SAMPLE_STEP)), 1), take);
+	/* Probes 0 and 1 in the low 16 bytes, 2 and 3 in the high ones. */
+	v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(
+	    (const __m128i *)(q - SAMPLE_SNAP))), _mm_loadu_si128(
+	    (const __m128i *)(q + 2 * SAMPLE_STEP - SAMPLE_SNAP)), 1);
+	m = _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8(
+	    (char)0xc0)), _mm256_set1_epi8((char)0x80));
+	g = _mm256_shuffle_epi8(v, _mm256_sub_epi8(take, sample_snaps_avx2(
+	    _mm256_shuffle_epi8(m, back))));
 	if (fold) {	/* fold_word, lane by lane */
 		low = _mm256_and_si256(g, _mm256_set1_epi8(0x7f));
 		m = _mm256_andnot_si256(_mm256_add_epi64(low,
@@ -523,24 +690,47 @@ sample_batch_avx2(const struct sample *sm, const char *p, size_t i,
 /* The whole batches of a scan with sample_batch_avx2. */
 SAMPLE_BATCHES(SAMPLE_TARGET2, sample_batches_avx2, sample_batch_avx2)
 
-/* sample_batch with AVX-512: the same grams, hashes and bits, 8 at once. */
-SAMPLE_TARGET static inline unsigned
-sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
-    int fold)
+/*
+ * The gram hashes of SAMPLE_BATCH probes from i with AVX-512, 8 at once,
+ * as sample_batch computes them.
+ */
+SAMPLE_TARGET static inline __m512i
+sample_hash_avx512(const char *p, size_t i, int fold)
 {
+	/* From the 64 bytes at p + i - SAMPLE_SNAP, lane by lane: the
+	 * probe's gram before its snap (the last two bytes masked off). */
 	static const uint8_t	grams[64] = {
-		 0,  1,  2,  3,  4,  5, 0, 0,   7,  8,  9, 10, 11, 12, 0, 0,
-		14, 15, 16, 17, 18, 19, 0, 0,  21, 22, 23, 24, 25, 26, 0, 0,
-		28, 29, 30, 31, 32, 33, 0, 0,  35, 36, 37, 38, 39, 40, 0, 0,
-		42, 43, 44, 45, 46, 47, 0, 0,  49, 50, 51, 52, 53, 54, 0, 0,
+		 3,  4,  5,  6,  7,  8, 9, 9,  10, 11, 12, 13, 14, 15, 9, 9,
+		17, 18, 19, 20, 21, 22, 9, 9,  24, 25, 26, 27, 28, 29, 9, 9,
+		31, 32, 33, 34, 35, 36, 9, 9,  38, 39, 40, 41, 42, 43, 9, 9,
+		45, 46, 47, 48, 49, 50, 9, 9,  52, 53, 54, 55, 56, 57, 9, 9,
 	};
-	const __m512i	ones = _mm512_set1_epi64(1);
-	uint64_t	ix[8] __attribute__((aligned(64)));
-	__m512i		g, low, h, w, m;
+	const __m512i	one = _mm512_set1_epi8(1);
+	const uint64_t	lanes = 0x0002040810204081ull;	/* bits 0, 7, .. 49 */
+	uint64_t	c, a, b, d;
+	__m512i		v, g, low, m, idx;
 
-	/* Each 64-bit lane: a gram of SAMPLE_GRAM bytes, SAMPLE_STEP apart. */
-	g = _mm512_maskz_permutexvar_epi8(0x3f3f3f3f3f3f3f3full,
-	    _mm512_loadu_si512(grams), _mm512_loadu_si512(p + i));
+	/*
+	 * Each lane's snap (sample_snap), from the continuation bytes' mask
+	 * c: a, b, d tell whether the probe's byte, and it and the one
+	 * before, and all three before it, are continuations; each moves the
+	 * lane's gram a byte back.  (Bit tests with pext: mask-to-vector
+	 * moves made the batch twice as slow.)
+	 */
+	v = _mm512_loadu_si512(p + i - SAMPLE_SNAP);
+	c = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v, _mm512_set1_epi8(
+	    (char)0xc0)), _mm512_set1_epi8((char)0x80));
+	a = c >> SAMPLE_SNAP;
+	b = a & c >> (SAMPLE_SNAP - 1);
+	d = b & c >> (SAMPLE_SNAP - 2);
+	idx = _mm512_loadu_si512(grams);
+	idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(a, lanes), idx,
+	    one);
+	idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(b, lanes), idx,
+	    one);
+	idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(d, lanes), idx,
+	    one);
+	g = _mm512_maskz_permutexvar_epi8(0x3f3f3f3f3f3f3f3full, idx, v);
 	if (fold) {	/* fold_word, lane by lane */
 		low = _mm512_and_si512(g, _mm512_set1_epi8(0x7f));
 		m = _mm512_andnot_si512(_mm512_add_epi64(low,
@@ -550,15 +740,25 @@ sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
 		    _mm512_set1_epi8((char)0x80));
 		g = _mm512_or_si512(g, _mm512_srli_epi64(m, 2));
 	}
-	h = _mm512_mullo_epi64(g, _mm512_set1_epi64((long long)
-	    SAMPLE_GRAM_MUL));
-	_mm512_store_si512(ix, _mm512_and_si512(_mm512_srli_epi64(h,
-	    SAMPLE_WORD_SHIFT), _mm512_set1_epi64((long long)sm->word_mask)));
-	w = _mm512_setr_epi64((long long)sm->bits[ix[0]],
-	    (long long)sm->bits[ix[1]], (long long)sm->bits[ix[2]],
-	    (long long)sm->bits[ix[3]], (long long)sm->bits[ix[4]],
-	    (long long)sm->bits[ix[5]], (long long)sm->bits[ix[6]],
-	    (long long)sm->bits[ix[7]]);
+	return (_mm512_mullo_epi64(g, _mm512_set1_epi64((long long)
+	    SAMPLE_GRAM_MUL)));
+}
+
+/* The bitmap words of hashes h, lane by lane. */
+SAMPLE_TARGET static inline __m512i
+sample_words_avx512(const struct sample *sm, __m512i h)
+{
+	return (_mm512_and_si512(_mm512_srli_epi64(h, SAMPLE_WORD_SHIFT),
+	    _mm512_set1_epi64((long long)sm->word_mask)));
+}
+
+/* Which lanes of words w have all three bits of hashes h set. */
+SAMPLE_TARGET static inline unsigned
+sample_test_avx512(__m512i h, __m512i w)
+{
+	const __m512i	ones = _mm512_set1_epi64(1);
+	__m512i		m;
+
 	h = _mm512_mullo_epi64(h, _mm512_set1_epi64((long long)
 	    SAMPLE_BITS_MUL));
 	m = _mm512_or_si512(_mm512_sllv_epi64(ones, _mm512_srli_epi64(h,
@@ -569,8 +769,39 @@ sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
 	return (_mm512_cmpeq_epi64_mask(_mm512_and_si512(w, m), m));
 }
 
-/* The whole batches of a scan with sample_batch_avx512. */
+/*
+ * sample_batch with AVX-512: the same grams, hashes and bits, 8 at once,
+ * the bitmap's words read by plain loads.
+ */
+SAMPLE_TARGET static inline unsigned
+sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
+    int fold)
+{
+	uint64_t	ix[8] __attribute__((aligned(64)));
+	__m512i		h = sample_hash_avx512(p, i, fold);
+
+	_mm512_store_si512(ix, sample_words_avx512(sm, h));
+	return (sample_test_avx512(h, _mm512_setr_epi64(
+	    (long long)sm->bits[ix[0]], (long long)sm->bits[ix[1]],
+	    (long long)sm->bits[ix[2]], (long long)sm->bits[ix[3]],
+	    (long long)sm->bits[ix[4]], (long long)sm->bits[ix[5]],
+	    (long long)sm->bits[ix[6]], (long long)sm->bits[ix[7]])));
+}
+
+/* sample_batch_avx512 with the words read by one gather instruction. */
+SAMPLE_TARGET static inline unsigned
+sample_batch_gather(const struct sample *sm, const char *p, size_t i,
+    int fold)
+{
+	__m512i	h = sample_hash_avx512(p, i, fold);
+
+	return (sample_test_avx512(h, _mm512_i64gather_epi64(
+	    sample_words_avx512(sm, h), (const void *)sm->bits, 8)));
+}
+
+/* The whole batches of a scan with sample_batch_avx512 or _gather. */
 SAMPLE_BATCHES(SAMPLE_TARGET, sample_batches_avx512, sample_batch_avx512)
+SAMPLE_BATCHES(SAMPLE_TARGET, sample_batches_gather, sample_batch_gather)
 
 /* The best batches this CPU has: SAMPLE_SIMD_*. */
 static int
@@ -579,6 +810,7 @@ sample_simd_best(void)
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512dq") &&
+	    __builtin_cpu_supports("avx512bw") &&
 	    __builtin_cpu_supports("avx512vbmi"))
 		return (SAMPLE_SIMD_AVX512);
 	if (__builtin_cpu_supports("avx2"))
@@ -614,45 +846,179 @@ sample_set_simd(int level)
 #endif
 }
 
-/* The whole batches of a scan, the fastest way this CPU has. */
-static size_t
-sample_batches_best(const struct sample *sm, const char *p, size_t len,
-    sample_found cb, void *arg)
+/*
+ * For the tests: read the AVX-512 batches' words by plain loads (0), by
+ * a gather instruction (1), or whichever is faster here (-1, the
+ * default: see sample_gather_pick); returns the mode before.  Samplers
+ * built afterwards take it.
+ */
+int
+sample_set_gather(int mode)
+{
+	int	was = sample_gather_mode;
+
+	sample_gather_mode = mode;
+	return (was);
+}
+
+#ifdef SAMPLE_AVX512
+/* A found key, while timing: nothing to do. */
+static int
+sample_timed_found(uint32_t id, size_t end, void *arg)
+{
+	(void)id;
+	(void)end;
+	(void)arg;
+	return (0);
+}
+
+/* Nanoseconds of one pass of the AVX-512 batches (gather or not) on p. */
+static uint64_t
+sample_time_pass(const struct sample *sm, const char *p, size_t len,
+    int gather)
+{
+	struct sample_queue	q;
+	struct timespec		a, b;
+
+	memset(&q, 0, sizeof q);
+	q.p = p;
+	q.len = len;
+	q.cb = sample_timed_found;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (gather && sm->fold)
+		(void)sample_batches_gather(sm, &q, p, len, SAMPLE_STEP, 1);
+	else if (gather)
+		(void)sample_batches_gather(sm, &q, p, len, SAMPLE_STEP, 0);
+	else if (sm->fold)
+		(void)sample_batches_avx512(sm, &q, p, len, SAMPLE_STEP, 1);
+	else
+		(void)sample_batches_avx512(sm, &q, p, len, SAMPLE_STEP, 0);
+	(void)sample_grams_flush(sm, &q);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return ((uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u +
+	    (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec);
+}
+#endif
+
+/*
+ * Does a gather instruction read the AVX-512 batches' bitmap words
+ * faster than plain loads?  It depends on the CPU more than on anything
+ * else: on this project's Intel VMs the gather took a phrase run from
+ * 82 to 76 ms, on a Zen 4 the loads were a third faster, and Intel CPUs
+ * with the Gather Data Sampling fix in microcode slow gathers down.  So
+ * each sampler times both, SAMPLE_CALIBRATE passes each in turn over
+ * SAMPLE_CALIBRATE_LEN bytes of made-up CJK text, and takes the faster
+ * of their best passes (about a tenth of a millisecond).
+ */
+static int
+sample_gather_pick(const struct sample *sm)
 {
 #ifdef SAMPLE_AVX512
-	if (sample_simd == SAMPLE_SIMD_AVX512)
-		return (sm->fold ? sample_batches_avx512(sm, p, len, cb, arg, 1) :
-		    sample_batches_avx512(sm, p, len, cb, arg, 0));
-	if (sample_simd == SAMPLE_SIMD_AVX2)
-		return (sm->fold ? sample_batches_avx2(sm, p, len, cb, arg, 1) :
-		    sample_batches_avx2(sm, p, len, cb, arg, 0));
+	uint64_t	best[2] = { UINT64_MAX, UINT64_MAX }, t, x = 0x9e3779b9;
+	char		*p;
+	size_t		i;
+	int		round, g;
+
+	if (sample_simd != SAMPLE_SIMD_AVX512 || sm->nkeys == 0)
+		return (0);
+	if (sample_gather_mode >= 0)
+		return (sample_gather_mode);
+	p = xmalloc(SAMPLE_CALIBRATE_LEN);
+	for (i = 0; i + 3 <= SAMPLE_CALIBRATE_LEN; i += 3) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (char)(0xe4 + x % 6);
+		p[i + 1] = (char)(0x80 + (x >> 8) % 64);
+		p[i + 2] = (char)(0x80 + (x >> 16) % 64);
+	}
+	for (; i < SAMPLE_CALIBRATE_LEN; i++)
+		p[i] = '\n';
+	for (round = 0; round < SAMPLE_CALIBRATE; round++)
+		for (g = 0; g < 2; g++) {
+			t = sample_time_pass(sm, p, SAMPLE_CALIBRATE_LEN, g);
+			best[g] = t < best[g] ? t : best[g];
+		}
+	free(p);
+	log_debug("sampler: %zu keys, the bitmap's words read by %s "
+	    "(%llu ns against %llu for %d KiB)", sm->nkeys,
+	    best[1] < best[0] ? "a gather" : "plain loads",
+	    (unsigned long long)(best[1] < best[0] ? best[1] : best[0]),
+	    (unsigned long long)(best[1] < best[0] ? best[0] : best[1]),
+	    SAMPLE_CALIBRATE_LEN / 1024);
+	return (best[1] < best[0]);
+#else
+	(void)sm;
+	return (0);
 #endif
-	return (sm->fold ? sample_batches(sm, p, len, cb, arg, 1) :
-	    sample_batches(sm, p, len, cb, arg, 0));
+}
+
+/*
+ * The whole batches of a scan from `from` (at least SAMPLE_SNAP), the
+ * fastest way this CPU has.
+ */
+static size_t
+sample_batches_best(const struct sample *sm, struct sample_queue *q,
+    size_t from)
+{
+	const char	*p = q->p;
+	size_t		 len = q->len;
+
+#ifdef SAMPLE_AVX512
+	if (sample_simd == SAMPLE_SIMD_AVX512 && sm->gather)
+		return (sm->fold ?
+		    sample_batches_gather(sm, q, p, len, from, 1) :
+		    sample_batches_gather(sm, q, p, len, from, 0));
+	if (sample_simd == SAMPLE_SIMD_AVX512)
+		return (sm->fold ?
+		    sample_batches_avx512(sm, q, p, len, from, 1) :
+		    sample_batches_avx512(sm, q, p, len, from, 0));
+	if (sample_simd == SAMPLE_SIMD_AVX2)
+		return (sm->fold ? sample_batches_avx2(sm, q, p, len, from, 1) :
+		    sample_batches_avx2(sm, q, p, len, from, 0));
+#endif
+	return (sm->fold ? sample_batches(sm, q, p, len, from, 1) :
+	    sample_batches(sm, q, p, len, from, 0));
+}
+
+/* The probe at r of a scan, one gram; 1: stop. */
+static int
+sample_probe(const struct sample *sm, struct sample_queue *q, size_t r)
+{
+	size_t		at = sample_snap(q->p, r);
+	uint64_t	h;
+
+	h = sample_gram_hash(sample_gram_at(q->p + at, q->len - at), sm->fold);
+	return (sample_bit(sm, h) && sample_hit(sm, q, r, at, h) != 0);
 }
 
 /*
  * Report every key in p[0, len), in order of their ends, to cb; returns
- * 1 if cb stopped the scan.
+ * 1 if cb stopped the scan.  A probe every SAMPLE_STEP bytes reads the
+ * gram at the start of the character it falls in (sample_snap); the
+ * first probe, with no bytes before it, is made alone.
  */
 int
 sample_scan(const struct sample *sm, const char *p, size_t len,
     sample_found cb, void *arg)
 {
-	uint64_t	h;
-	size_t		i;
+	struct sample_queue	q;
+	size_t			i;
 
 	if (sm->nkeys == 0 || len < SAMPLE_KEY)
 		return (0);
-	if ((i = sample_batches_best(sm, p, len, cb, arg)) == SIZE_MAX)
+	q.p = p;
+	q.len = len;
+	q.cb = cb;
+	q.arg = arg;
+	q.ngram = q.nkey = 0;
+	if (sample_probe(sm, &q, 0) != 0 ||
+	    (i = sample_batches_best(sm, &q, SAMPLE_STEP)) == SIZE_MAX)
 		return (1);
-	for (; i + SAMPLE_GRAM <= len; i += SAMPLE_STEP) {
-		h = sample_gram_hash(sample_gram_at(p + i, len - i), sm->fold);
-		if (sample_bit(sm, h) &&
-		    sample_hit(sm, p, len, i, h, cb, arg) != 0)
+	for (; i + SAMPLE_GRAM <= len; i += SAMPLE_STEP)
+		if (sample_probe(sm, &q, i) != 0)
 			return (1);
-	}
-	return (0);
+	return (sample_grams_flush(sm, &q));
 }
 
 /* Free a sampler (not the keys' bytes). */

@@ -1,13 +1,17 @@
 /*
  * A first stage for large sets of long literals (the keys of phrase lists,
  * prefilter.c): every key is SAMPLE_KEY bytes, so an occurrence of one
- * holds, at a text position that is a multiple of SAMPLE_STEP, one of its
- * SAMPLE_STEP grams of SAMPLE_GRAM bytes.  A scan hashes the gram at every
- * SAMPLE_STEP-th byte only, tests it in a bitmap of all keys' grams
- * (three bits of one word a gram), and where all are set checks the few
- * places a key could begin against a hash table of the keys.  Nothing is missed;
+ * has a text position that is a multiple of SAMPLE_STEP in its first
+ * SAMPLE_STEP bytes.  A scan probes there only: it moves back to the
+ * start of the character that byte is in (three bytes at most), hashes
+ * the gram of SAMPLE_GRAM bytes there, and tests it in a bitmap of the
+ * keys' grams (three bits of one word a gram); where all are set, it
+ * checks the few places a key could begin against a hash table of the
+ * keys.  A key has a gram at each place a probe inside it can move to:
+ * three for four CJK characters, seven for ASCII.  Nothing is missed;
  * bits set by other grams cost a few table probes.  Keys fold ASCII
- * letters if caseless.
+ * letters if caseless, and must begin a character (not with a UTF-8
+ * continuation byte; phrases are valid UTF-8).
  */
 #ifndef SAMPLE_H
 #define SAMPLE_H
@@ -32,5 +36,6 @@ int		 sample_scan(const struct sample *, const char *, size_t,
 		    sample_found, void *);
 void		 sample_free(struct sample *);
 int		 sample_set_simd(int);
+int		 sample_set_gather(int);
 
 #endif

@@ -5,7 +5,8 @@
  * alternation, quantifiers, anchors, lookaround, optional groups, inline
  * and rule-wide caseless) and phrase lists, and a document of tokens
  * that such rules match or nearly match (with CRLF, NUL bytes, invalid
- * UTF-8, case variants, U+212A and U+017F).  The configuration is loaded
+ * UTF-8 and stray continuation bytes, 4-byte characters, case variants,
+ * U+212A and U+017F).  The configuration is loaded
  * three times: with the prefilter (and phrase matcher), its few literals
  * found by litscan.c; with the prefilter, Vectorscan finding them; and
  * without (phrase lists then run as PCRE2 alternations).  The document,
@@ -47,7 +48,7 @@ static const char *fuzz_tokens[] = {
 	"哒哒君", "哒哒素材库", "欢迎加入", "【", "[", "：", ":", "整理",
 	" ", "\t", "\xe3\x80\x80", "\n", "\r\n", "\n\n", "\0", "\xff",
 	"\xe5\x93", "\xe2\x84\xaa", "\xc5\xbf", "K", "k", "s", "S", "KS",
-	"a.b", ".", "T", "1", "-",
+	"a.b", ".", "T", "1", "-", "\xf0\x9f\x98\x80", "\x80\xbf",
 };
 
 #define NATOMS	(sizeof fuzz_atoms / sizeof fuzz_atoms[0])
@@ -105,7 +106,8 @@ fuzz_phrases(struct fuzz_in *in)
 			if (strchr(fuzz_tokens[t], '\n') == NULL &&
 			    fuzz_tokens[t][0] != '\0' &&
 			    fuzz_tokens[t][0] != '\xff' &&
-			    fuzz_tokens[t][0] != '\xe5')
+			    fuzz_tokens[t][0] != '\xe5' &&
+			    fuzz_tokens[t][0] != '\x80')
 				fputs(fuzz_tokens[t], f);
 			else
 				fputc('a', f);

@@ -1,11 +1,16 @@
 /*
  * Unit tests for the sampled-gram first stage (sample.c): on random keys
  * and texts over a small alphabet (so keys overlap, repeat and nearly
- * match everywhere), with case variants, NUL and invalid bytes, a scan
- * reports exactly what a naive search of every position finds, in order
- * of the ends, at every text length and offset; and a callback can stop
- * it; and a sampler of 30,000 keys (its tables in huge pages) finds each.
+ * match everywhere), with case variants, NUL and invalid bytes, runs of
+ * UTF-8 continuation bytes (so that probes snap back by 0 to 3 bytes),
+ * and CJK, 4-byte and mixed characters, a scan reports exactly what a
+ * naive search of every position finds, in order of the ends, at every
+ * text length and offset, with every way of doing a batch; a callback
+ * can stop it; a sampler of 30,000 keys (its tables in huge pages) finds
+ * each; and a key that begins inside a character is refused.
  */
+#include <sys/wait.h>
+
 #include "helpers.h"
 
 #include "fold.h"
@@ -16,17 +21,34 @@
 
 static const char t_alphabet[] = { 'a', 'b', 'A', '\0', '\xff', '\xe5' };
 
-/* Fill n bytes from the alphabet, mostly its first two letters. */
+/* Bytes of broken and whole UTF-8: continuation bytes half the time. */
+static const char t_utf8[] = { '\x80', '\xbf', '\x99', '\xa5', 'a', 'A',
+    '\xe5', '\xf0' };
+
+/*
+ * Fill n bytes: from the alphabet, mostly its first two letters (utf8
+ * 0), or from t_utf8 evenly (1).
+ */
 static void
-t_fill(uint64_t *s, char *p, size_t n)
+t_fill(uint64_t *s, char *p, size_t n, int utf8)
 {
 	size_t	i;
 	uint32_t r;
 
 	for (i = 0; i < n; i++) {
 		r = helper_rand(s) % 16;
-		p[i] = r < 12 ? t_alphabet[r % 2] : t_alphabet[r % 6];
+		if (utf8)
+			p[i] = t_utf8[r % sizeof t_utf8];
+		else
+			p[i] = r < 12 ? t_alphabet[r % 2] : t_alphabet[r % 6];
 	}
+}
+
+/* Is c a UTF-8 continuation byte? */
+static int
+t_cont(char c)
+{
+	return (((unsigned char)c & 0xc0) == 0x80);
 }
 
 /* Check one scan of text against the naive search of keys. */
@@ -63,18 +85,20 @@ t_naive(void)
 	size_t		round, nkeys, k, len, off, at;
 	struct sample	*sm;
 
-	for (round = 0; round < 200; round++) {
+	for (round = 0; round < 400; round++) {
 		sm = sample_new(0);
 		nkeys = 1 + helper_rand(&seed) % T_KEYS_MAX;
 		for (k = 0; k < nkeys; k++) {
-			t_fill(&seed, keys[k], SAMPLE_KEY);
+			t_fill(&seed, keys[k], SAMPLE_KEY, round % 2);
+			if (t_cont(keys[k][0]))	/* keys begin a character */
+				keys[k][0] = 'b';
 			ci[k] = helper_rand(&seed) % 3 == 0;
 			sample_add(sm, keys[k], ci[k], (uint32_t)k);
 		}
 		sample_build(sm);
 		len = helper_rand(&seed) % T_TEXT_MAX;
 		off = helper_rand(&seed) % 8;
-		t_fill(&seed, text + off, len);
+		t_fill(&seed, text + off, len, round % 2);
 		/* Plant a few keys (their case flipped now and then). */
 		for (k = 0; len >= SAMPLE_KEY && k < 4; k++) {
 			at = helper_rand(&seed) % (len - SAMPLE_KEY + 1);
@@ -90,19 +114,131 @@ t_naive(void)
 	}
 }
 
-/* The same, with the scalar batches and, where the CPU has them, AVX2's
- * and AVX-512's. */
+/*
+ * Run a test with the scalar batches and, where the CPU has them, AVX2's
+ * and AVX-512's (by plain loads, then by a gather).
+ */
+static void
+t_every_way(void (*fn)(void))
+{
+	int	simd, gather, was = sample_set_simd(0), gwas;
+
+	gwas = sample_set_gather(0);
+	for (simd = 0; simd < 3; simd++)
+		for (gather = 0; gather < (simd == 2 ? 2 : 1); gather++) {
+			sample_set_simd(simd);
+			sample_set_gather(gather);
+			fn();
+		}
+	sample_set_simd(was);
+	sample_set_gather(gwas);
+}
+
+/* t_naive every way. */
 static void
 test_naive(void **state)
 {
-	int	simd, was = sample_set_simd(0);
+	(void)state;
+	t_every_way(t_naive);
+}
+
+/* Characters of CJK-like text: 3-byte, 4-byte, ASCII, a stray byte. */
+static const char *const t_chars[] = {
+	"\xe7\x9a\x84", "\xe4\xb8\x80", "\xe6\x98\xaf", "\xe4\xb8\x8d",
+	"\xe4\xba\x86", "\xe4\xba\xba", "\xf0\x9f\x98\x80", "a", " ",
+	"\x80",
+};
+#define T_NCHARS	(sizeof t_chars / sizeof t_chars[0])
+
+/* Append random characters (mostly the 3-byte ones) until n bytes. */
+static size_t
+t_chars_fill(uint64_t *s, char *p, size_t n)
+{
+	const char	*c;
+	size_t		 len = 0, cl;
+
+	for (;;) {
+		c = t_chars[helper_rand(s) % 16 < 12 ? helper_rand(s) % 6 :
+		    helper_rand(s) % T_NCHARS];
+		cl = strlen(c);
+		if (len + cl > n)
+			return (len);
+		memcpy(p + len, c, cl);
+		len += cl;
+	}
+}
+
+/*
+ * Keys of whole characters (four CJK ones, or CJK with 4-byte and ASCII
+ * ones, cut at SAMPLE_KEY bytes) in texts of such characters, keys
+ * planted at character starts: every match the naive search finds.
+ */
+static void
+t_cjk(void)
+{
+	static char	keys[T_KEYS_MAX][SAMPLE_KEY];
+	char		kbuf[SAMPLE_KEY + 4], text[T_TEXT_MAX + 8];
+	int		ci[T_KEYS_MAX];
+	uint64_t	seed = 0xc1c1;
+	size_t		round, nkeys, k, len, at, off, n;
+	struct sample	*sm;
+
+	for (round = 0; round < 300; round++) {
+		sm = sample_new(0);
+		nkeys = 1 + helper_rand(&seed) % T_KEYS_MAX;
+		for (k = 0; k < nkeys; k++) {
+			do {
+				n = t_chars_fill(&seed, kbuf, sizeof kbuf);
+			} while (n < SAMPLE_KEY || t_cont(kbuf[0]));
+			memcpy(keys[k], kbuf, SAMPLE_KEY);
+			ci[k] = 0;
+			sample_add(sm, keys[k], 0, (uint32_t)k);
+		}
+		sample_build(sm);
+		off = helper_rand(&seed) % 8;
+		len = t_chars_fill(&seed, text + off, T_TEXT_MAX);
+		len = helper_rand(&seed) % (len + 1);
+		for (k = 0; len >= SAMPLE_KEY && k < 6; k++) {
+			at = helper_rand(&seed) % (len - SAMPLE_KEY + 1);
+			while (at > 0 && t_cont(text[off + at]))
+				at--;
+			memcpy(text + off + at, keys[helper_rand(&seed) % nkeys],
+			    SAMPLE_KEY);
+		}
+		for (k = 0; k <= len; k += 1 + k / 16)
+			t_check(sm, keys, ci, nkeys, text + off, k);
+		sample_free(sm);
+	}
+}
+
+/* t_cjk every way. */
+static void
+test_cjk(void **state)
+{
+	(void)state;
+	t_every_way(t_cjk);
+}
+
+/* A key that begins inside a character is refused (a fatal error). */
+static void
+test_key_inside_character(void **state)
+{
+	struct sample	*sm;
+	pid_t		 pid;
+	int		 status;
 
 	(void)state;
-	for (simd = 0; simd < 3; simd++) {
-		sample_set_simd(simd);
-		t_naive();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		(void)freopen("/dev/null", "w", stderr);
+		sm = sample_new(0);
+		sample_add(sm, "\x80" "bcdefghijkl", 0, 0);
+		_exit(0);
 	}
-	sample_set_simd(was);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
 }
 
 /* Every key at the very start and the very end; a callback stops it. */
@@ -192,6 +328,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_naive),
+		cmocka_unit_test(test_cjk),
+		cmocka_unit_test(test_key_inside_character),
 		cmocka_unit_test(test_edges_and_stop),
 		cmocka_unit_test(test_large),
 	};
