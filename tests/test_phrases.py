@@ -1,5 +1,6 @@
 """phrases_file: literal phrase lists, up to 100,000 phrases in one rule."""
 import random
+import re
 import resource
 import subprocess
 
@@ -192,3 +193,49 @@ def test_drop_block_phrases(scrubd, tmp_path):
     r = run([scrubd, "-c", str(conf), "-F"], doc)
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"a\nb\n"
+
+
+def test_sorted_and_shuffled_lists(scrubd, tmp_path):
+    """A phrase list in byte order (which skips the sort) and the same
+    list shuffled each work as PCRE2's alternation of the list would: a
+    drop-line rule drops the lines that hold a phrase, a replace rule
+    takes the leftmost match, there the first listed.  Phrases share
+    their first 8 bytes, begin others, hold 4-byte and mixed characters,
+    and are found at every character offset of a line."""
+    rnd = random.Random(27)
+    chars = ["的", "一", "是", "不", "了", "😀", "a", "Z", " "]
+    phrases = {"的一是不了的一", "的一是不了的二", "的一是不", "的一是不了",
+               "😀😀的一", "ab的一是不", "不了不了不了"}
+    while len(phrases) < 400:
+        phrases.add("".join(rnd.choice(chars)
+                            for _ in range(rnd.randint(2, 9))).strip())
+    phrases.discard("")
+    ordered = sorted(phrases, key=lambda s: s.encode())
+    shuffled = sorted(phrases, key=lambda s: rnd.random())
+    lines = []
+    for i in range(3000):
+        line = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 40)))
+        if i % 3 == 0:
+            at = rnd.randint(0, len(line))
+            line = line[:at] + rnd.choice(ordered) + line[at:]
+        lines.append(line)
+    doc = ("\n".join(lines) + "\n").encode()
+    kept = "".join(x + "\n" for x in lines
+                   if not any(p in x for p in phrases)).encode()
+    for name, lst in (("o.txt", ordered), ("s.txt", shuffled)):
+        alt = re.compile("|".join(re.escape(p) for p in lst))
+        cut = "".join(alt.sub("<>", x) + "\n" for x in lines).encode()
+        # max_line 64: long lines reach the rule in pieces, and a phrase
+        # cut by a piece's end is found by the binary search of the
+        # sorted list (a partial match).
+        for rule, want, engine in (
+                ("type = drop-line", kept, ""),
+                ("type = replace\nreplacement = <>", cut, ""),
+                ("type = replace\nreplacement = <>", cut,
+                 "[engine]\nmax_line = 64\n")):
+            conf = write_conf(tmp_path, engine + "[filter:p]\n" + rule +
+                              "\nphrases_file = " + name + "\n",
+                              ("\n".join(lst) + "\n").encode(), name=name)
+            r = run([scrubd, "-c", str(conf), "-F"], doc)
+            assert r.returncode == 0, r.stderr
+            assert r.stdout == want, (name, rule, engine)
