@@ -23,10 +23,12 @@
  * and two multiplies instead of eight of each; with AVX2, two sets of
  * four, the 64-bit multiplies made of 32-bit ones.  With AVX-512 the
  * bitmap words are read by a gather instruction or by plain loads of the
- * indexes stored, whichever each sampler finds faster when it is built
+ * indexes stored, whichever the process's first sampler finds faster
  * (sample_gather_pick): on a Zen 4 the gather took 27-31 ms for the 1.9
- * million batches of 105 MB and the loads 18-22, on an Intel VM the
- * gather is the faster by a third.
+ * million batches of 105 MB and the loads 18-22; on an Intel VM the
+ * gather made the batches a third faster.  When every key has a gram at
+ * each offset (ASCII keys), probes do not move to character starts: the
+ * batches skip that work (SAMPLE_HOW_SNAP).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,11 @@
 #define SAMPLE_BITS_MIN_LOG	12
 #define SAMPLE_BITS_MAX_LOG	28	/* a 32 MiB bitmap at most */
 #define SAMPLE_SNAP		3	/* bytes a probe moves back at most */
+#define SAMPLE_ALL_GRAMS	((1u << SAMPLE_STEP) - 1)
+
+/* How a scan's batches are made (a constant in each loop). */
+#define SAMPLE_HOW_FOLD		1	/* fold ASCII letters */
+#define SAMPLE_HOW_SNAP		2	/* probes move to character starts */
 #define SAMPLE_CALIBRATE	3	/* passes of each way, timed */
 #define SAMPLE_CALIBRATE_LEN	(64 * 1024)	/* bytes of each pass */
 #define SAMPLE_HUGE_MIN		((size_t)1 << 20)	/* bytes: tables in huge pages */
@@ -100,12 +107,14 @@ struct sample {
 	struct sample_slot *slot;	/* key table */
 	unsigned	 table_log;
 	int		 fold;		/* a key is caseless: hash folded */
+	int		 snap;		/* a key lacks a gram: probes snap */
 	int		 gather;	/* AVX-512: words by a gather */
 	size_t		 memlen;	/* the four tables' bytes */
 };
 
 static int	sample_gather_pick(const struct sample *);
 static int	sample_gather_mode = -1;	/* sample_set_gather */
+static int	sample_gather_timed = -1;	/* the process's choice */
 
 /* Eight bytes at p as a word. */
 static inline uint64_t
@@ -150,6 +159,17 @@ sample_snap(const char *p, size_t r)
 	for (k = 0; k < lim && sample_cont((unsigned char)p[r - k]); k++)
 		;
 	return (r - k);
+}
+
+/*
+ * Where the probe at r of p reads, for a sampler that snaps (snap) or
+ * not: when every key has a gram at each of its first SAMPLE_STEP
+ * offsets (ASCII keys), a probe finds any where it is.
+ */
+static inline size_t
+sample_at(const char *p, size_t r, int snap)
+{
+	return (snap ? sample_snap(p, r) : r);
 }
 
 /*
@@ -254,6 +274,17 @@ sample_key_grams(const char *s)
 	for (j = 0; j < SAMPLE_STEP; j++)
 		m |= (uint8_t)(1u << sample_snap(s, j));
 	return (m);
+}
+
+/* How many grams a key's mask has. */
+static size_t
+sample_ngrams(unsigned grams)
+{
+	size_t	n;
+
+	for (n = 0; grams != 0; grams &= grams - 1)
+		n++;
+	return (n);
 }
 
 /* A sampler with no key yet, with room for nkeys of them. */
@@ -391,7 +422,8 @@ sample_build(struct sample *sm)
 
 	for (k = 0; k < sm->nkeys; k++) {
 		sm->fold |= sm->keys[k].caseless;
-		grams += (size_t)__builtin_popcount(sm->keys[k].grams);
+		sm->snap |= sm->keys[k].grams != SAMPLE_ALL_GRAMS;
+		grams += sample_ngrams(sm->keys[k].grams);
 	}
 	sm->bits_log = SAMPLE_BITS_MIN_LOG;
 	want = grams * SAMPLE_BITS_PER_GRAM;
@@ -529,14 +561,15 @@ sample_hit(const struct sample *sm, struct sample_queue *q, size_t r,
  * overlap.  Returns a bit per gram whose bits are set.
  */
 static inline unsigned
-sample_batch(const struct sample *sm, const char *p, size_t i, int fold)
+sample_batch(const struct sample *sm, const char *p, size_t i, int how)
 {
 	unsigned	m = 0, k;
 
 #pragma GCC unroll 8
 	for (k = 0; k < SAMPLE_BATCH; k++)
 		m |= (unsigned)sample_bit(sm, sample_gram_hash(sample_gram_at(
-		    p + sample_snap(p, i + k * SAMPLE_STEP), 8), fold)) << k;
+		    p + sample_at(p, i + k * SAMPLE_STEP, how & SAMPLE_HOW_SNAP),
+		    8), how & SAMPLE_HOW_FOLD)) << k;
 	return (m);
 }
 
@@ -552,7 +585,7 @@ sample_batch_hits(const struct sample *sm, struct sample_queue *q, size_t i,
 		if ((m & 1) == 0)
 			continue;
 		r = i + k * SAMPLE_STEP;
-		at = sample_snap(q->p, r);
+		at = sample_at(q->p, r, sm->snap);
 		if (sample_hit(sm, q, r, at, sample_gram_hash(sample_gram_at(
 		    q->p + at, 8), sm->fold)) != 0)
 			return (1);
@@ -562,7 +595,7 @@ sample_batch_hits(const struct sample *sm, struct sample_queue *q, size_t i,
 
 /*
  * A function, with attributes attr, running every whole batch of a scan
- * with batch (fold constant, so that each case has a loop of its own);
+ * with batch (how constant, so that each case has a loop of its own);
  * it returns where they end, or SIZE_MAX if cb stopped.  One loop for
  * every way of doing a batch: each must be inlined into a loop compiled
  * for its own instruction set.
@@ -570,14 +603,14 @@ sample_batch_hits(const struct sample *sm, struct sample_queue *q, size_t i,
 #define SAMPLE_BATCHES(attr, name, batch)				\
 static attr size_t							\
 name(const struct sample *sm, struct sample_queue *q, const char *p,	\
-    size_t len, size_t from, int fold)					\
+    size_t len, size_t from, int how)					\
 {									\
 	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;		\
 	unsigned	m;						\
 	size_t		i;						\
 									\
 	for (i = from; i + span + 8 <= len; i += span)			\
-		if ((m = batch(sm, p, i, fold)) != 0 &&			\
+		if ((m = batch(sm, p, i, how)) != 0 &&			\
 		    sample_batch_hits(sm, q, i, m) != 0)		\
 			return (SIZE_MAX);				\
 	return (i);							\
@@ -585,6 +618,15 @@ name(const struct sample *sm, struct sample_queue *q, const char *p,	\
 
 /* The whole batches of a scan, one gram at a time. */
 SAMPLE_BATCHES(inline, sample_batches, sample_batch)
+
+/* Run the batches name with the sampler's `how`, a constant in each call. */
+#define SAMPLE_RUN(name, sm, q, from)					\
+	((sm)->fold && (sm)->snap ?					\
+	    name(sm, q, (q)->p, (q)->len, from,				\
+		SAMPLE_HOW_FOLD | SAMPLE_HOW_SNAP) :			\
+	(sm)->fold ? name(sm, q, (q)->p, (q)->len, from, SAMPLE_HOW_FOLD) : \
+	(sm)->snap ? name(sm, q, (q)->p, (q)->len, from, SAMPLE_HOW_SNAP) : \
+	name(sm, q, (q)->p, (q)->len, from, 0))
 
 #ifdef SAMPLE_AVX512
 /* The batches used: SAMPLE_SIMD_* (set before main, see sample_init). */
@@ -629,7 +671,7 @@ sample_snaps_avx2(__m256i cont)
  * SAMPLE_SNAP bytes before q are readable.
  */
 SAMPLE_TARGET2 static inline unsigned
-sample_quad_avx2(const struct sample *sm, const char *q, int fold)
+sample_quad_avx2(const struct sample *sm, const char *q, int how)
 {
 	/* Each probe's gram, and its flags, from the bytes loaded at
 	 * q - SAMPLE_SNAP and q + 2 * SAMPLE_STEP - SAMPLE_SNAP. */
@@ -647,11 +689,14 @@ sample_quad_avx2(const struct sample *sm, const char *q, int fold)
 	v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(
 	    (const __m128i *)(q - SAMPLE_SNAP))), _mm_loadu_si128(
 	    (const __m128i *)(q + 2 * SAMPLE_STEP - SAMPLE_SNAP)), 1);
-	m = _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8(
-	    (char)0xc0)), _mm256_set1_epi8((char)0x80));
-	g = _mm256_shuffle_epi8(v, _mm256_sub_epi8(take, sample_snaps_avx2(
-	    _mm256_shuffle_epi8(m, back))));
-	if (fold) {	/* fold_word, lane by lane */
+	if (how & SAMPLE_HOW_SNAP) {
+		m = _mm256_cmpeq_epi8(_mm256_and_si256(v, _mm256_set1_epi8(
+		    (char)0xc0)), _mm256_set1_epi8((char)0x80));
+		g = _mm256_shuffle_epi8(v, _mm256_sub_epi8(take,
+		    sample_snaps_avx2(_mm256_shuffle_epi8(m, back))));
+	} else
+		g = _mm256_shuffle_epi8(v, take);
+	if (how & SAMPLE_HOW_FOLD) {	/* fold_word, lane by lane */
 		low = _mm256_and_si256(g, _mm256_set1_epi8(0x7f));
 		m = _mm256_andnot_si256(_mm256_add_epi64(low,
 		    _mm256_set1_epi8(0x80 - 'Z' - 1)), _mm256_add_epi64(low,
@@ -681,10 +726,10 @@ sample_quad_avx2(const struct sample *sm, const char *q, int fold)
 /* sample_batch with AVX2: two sets of four grams. */
 SAMPLE_TARGET2 static inline unsigned
 sample_batch_avx2(const struct sample *sm, const char *p, size_t i,
-    int fold)
+    int how)
 {
-	return (sample_quad_avx2(sm, p + i, fold) |
-	    sample_quad_avx2(sm, p + i + 4 * SAMPLE_STEP, fold) << 4);
+	return (sample_quad_avx2(sm, p + i, how) |
+	    sample_quad_avx2(sm, p + i + 4 * SAMPLE_STEP, how) << 4);
 }
 
 /* The whole batches of a scan with sample_batch_avx2. */
@@ -695,7 +740,7 @@ SAMPLE_BATCHES(SAMPLE_TARGET2, sample_batches_avx2, sample_batch_avx2)
  * as sample_batch computes them.
  */
 SAMPLE_TARGET static inline __m512i
-sample_hash_avx512(const char *p, size_t i, int fold)
+sample_hash_avx512(const char *p, size_t i, int how)
 {
 	/* From the 64 bytes at p + i - SAMPLE_SNAP, lane by lane: the
 	 * probe's gram before its snap (the last two bytes masked off). */
@@ -718,20 +763,23 @@ sample_hash_avx512(const char *p, size_t i, int fold)
 	 * moves made the batch twice as slow.)
 	 */
 	v = _mm512_loadu_si512(p + i - SAMPLE_SNAP);
-	c = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v, _mm512_set1_epi8(
-	    (char)0xc0)), _mm512_set1_epi8((char)0x80));
-	a = c >> SAMPLE_SNAP;
-	b = a & c >> (SAMPLE_SNAP - 1);
-	d = b & c >> (SAMPLE_SNAP - 2);
 	idx = _mm512_loadu_si512(grams);
-	idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(a, lanes), idx,
-	    one);
-	idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(b, lanes), idx,
-	    one);
-	idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(d, lanes), idx,
-	    one);
+	if (how & SAMPLE_HOW_SNAP) {
+		c = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v,
+		    _mm512_set1_epi8((char)0xc0)), _mm512_set1_epi8(
+		    (char)0x80));
+		a = c >> SAMPLE_SNAP;
+		b = a & c >> (SAMPLE_SNAP - 1);
+		d = b & c >> (SAMPLE_SNAP - 2);
+		idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(a, lanes),
+		    idx, one);
+		idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(b, lanes),
+		    idx, one);
+		idx = _mm512_mask_sub_epi64(idx, (__mmask8)_pext_u64(d, lanes),
+		    idx, one);
+	}
 	g = _mm512_maskz_permutexvar_epi8(0x3f3f3f3f3f3f3f3full, idx, v);
-	if (fold) {	/* fold_word, lane by lane */
+	if (how & SAMPLE_HOW_FOLD) {	/* fold_word, lane by lane */
 		low = _mm512_and_si512(g, _mm512_set1_epi8(0x7f));
 		m = _mm512_andnot_si512(_mm512_add_epi64(low,
 		    _mm512_set1_epi8(0x80 - 'Z' - 1)), _mm512_add_epi64(low,
@@ -775,10 +823,10 @@ sample_test_avx512(__m512i h, __m512i w)
  */
 SAMPLE_TARGET static inline unsigned
 sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
-    int fold)
+    int how)
 {
 	uint64_t	ix[8] __attribute__((aligned(64)));
-	__m512i		h = sample_hash_avx512(p, i, fold);
+	__m512i		h = sample_hash_avx512(p, i, how);
 
 	_mm512_store_si512(ix, sample_words_avx512(sm, h));
 	return (sample_test_avx512(h, _mm512_setr_epi64(
@@ -791,9 +839,9 @@ sample_batch_avx512(const struct sample *sm, const char *p, size_t i,
 /* sample_batch_avx512 with the words read by one gather instruction. */
 SAMPLE_TARGET static inline unsigned
 sample_batch_gather(const struct sample *sm, const char *p, size_t i,
-    int fold)
+    int how)
 {
-	__m512i	h = sample_hash_avx512(p, i, fold);
+	__m512i	h = sample_hash_avx512(p, i, how);
 
 	return (sample_test_avx512(h, _mm512_i64gather_epi64(
 	    sample_words_avx512(sm, h), (const void *)sm->bits, 8)));
@@ -811,7 +859,8 @@ sample_simd_best(void)
 	if (__builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512dq") &&
 	    __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vbmi"))
+	    __builtin_cpu_supports("avx512vbmi") &&
+	    __builtin_cpu_supports("bmi2"))
 		return (SAMPLE_SIMD_AVX512);
 	if (__builtin_cpu_supports("avx2"))
 		return (SAMPLE_SIMD_AVX2);
@@ -885,14 +934,10 @@ sample_time_pass(const struct sample *sm, const char *p, size_t len,
 	q.len = len;
 	q.cb = sample_timed_found;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	if (gather && sm->fold)
-		(void)sample_batches_gather(sm, &q, p, len, SAMPLE_STEP, 1);
-	else if (gather)
-		(void)sample_batches_gather(sm, &q, p, len, SAMPLE_STEP, 0);
-	else if (sm->fold)
-		(void)sample_batches_avx512(sm, &q, p, len, SAMPLE_STEP, 1);
+	if (gather)
+		(void)SAMPLE_RUN(sample_batches_gather, sm, &q, SAMPLE_STEP);
 	else
-		(void)sample_batches_avx512(sm, &q, p, len, SAMPLE_STEP, 0);
+		(void)SAMPLE_RUN(sample_batches_avx512, sm, &q, SAMPLE_STEP);
 	(void)sample_grams_flush(sm, &q);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	return ((uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u +
@@ -902,13 +947,17 @@ sample_time_pass(const struct sample *sm, const char *p, size_t len,
 
 /*
  * Does a gather instruction read the AVX-512 batches' bitmap words
- * faster than plain loads?  It depends on the CPU more than on anything
- * else: on this project's Intel VMs the gather took a phrase run from
- * 82 to 76 ms, on a Zen 4 the loads were a third faster, and Intel CPUs
- * with the Gather Data Sampling fix in microcode slow gathers down.  So
- * each sampler times both, SAMPLE_CALIBRATE passes each in turn over
- * SAMPLE_CALIBRATE_LEN bytes of made-up CJK text, and takes the faster
- * of their best passes (about a tenth of a millisecond).
+ * faster than plain loads?  That depends on the CPU: on this project's
+ * Intel VM the gather made the batches a third faster (and the whole
+ * phrase run of the benchmark 7%), on a Zen 4 the loads were a third
+ * faster, and Intel CPUs with the Gather Data Sampling fix in microcode
+ * slow gathers down.  So the first sampler a process builds times both,
+ * SAMPLE_CALIBRATE passes each in turn over SAMPLE_CALIBRATE_LEN bytes of
+ * made-up CJK text, and the faster of their best passes is kept for
+ * every sampler after it (about a tenth of a millisecond, once: a
+ * tiny sampler and one of 100,000 keys chose alike here).  Two threads
+ * building their first samplers at once may both time; either answer
+ * is a valid one.
  */
 static int
 sample_gather_pick(const struct sample *sm)
@@ -923,6 +972,8 @@ sample_gather_pick(const struct sample *sm)
 		return (0);
 	if (sample_gather_mode >= 0)
 		return (sample_gather_mode);
+	if ((g = __atomic_load_n(&sample_gather_timed, __ATOMIC_RELAXED)) >= 0)
+		return (g);
 	p = xmalloc(SAMPLE_CALIBRATE_LEN);
 	for (i = 0; i + 3 <= SAMPLE_CALIBRATE_LEN; i += 3) {
 		x ^= x << 13;
@@ -946,7 +997,9 @@ sample_gather_pick(const struct sample *sm)
 	    (unsigned long long)(best[1] < best[0] ? best[1] : best[0]),
 	    (unsigned long long)(best[1] < best[0] ? best[0] : best[1]),
 	    SAMPLE_CALIBRATE_LEN / 1024);
-	return (best[1] < best[0]);
+	g = best[1] < best[0];
+	__atomic_store_n(&sample_gather_timed, g, __ATOMIC_RELAXED);
+	return (g);
 #else
 	(void)sm;
 	return (0);
@@ -961,31 +1014,22 @@ static size_t
 sample_batches_best(const struct sample *sm, struct sample_queue *q,
     size_t from)
 {
-	const char	*p = q->p;
-	size_t		 len = q->len;
-
 #ifdef SAMPLE_AVX512
 	if (sample_simd == SAMPLE_SIMD_AVX512 && sm->gather)
-		return (sm->fold ?
-		    sample_batches_gather(sm, q, p, len, from, 1) :
-		    sample_batches_gather(sm, q, p, len, from, 0));
+		return (SAMPLE_RUN(sample_batches_gather, sm, q, from));
 	if (sample_simd == SAMPLE_SIMD_AVX512)
-		return (sm->fold ?
-		    sample_batches_avx512(sm, q, p, len, from, 1) :
-		    sample_batches_avx512(sm, q, p, len, from, 0));
+		return (SAMPLE_RUN(sample_batches_avx512, sm, q, from));
 	if (sample_simd == SAMPLE_SIMD_AVX2)
-		return (sm->fold ? sample_batches_avx2(sm, q, p, len, from, 1) :
-		    sample_batches_avx2(sm, q, p, len, from, 0));
+		return (SAMPLE_RUN(sample_batches_avx2, sm, q, from));
 #endif
-	return (sm->fold ? sample_batches(sm, q, p, len, from, 1) :
-	    sample_batches(sm, q, p, len, from, 0));
+	return (SAMPLE_RUN(sample_batches, sm, q, from));
 }
 
 /* The probe at r of a scan, one gram; 1: stop. */
 static int
 sample_probe(const struct sample *sm, struct sample_queue *q, size_t r)
 {
-	size_t		at = sample_snap(q->p, r);
+	size_t		at = sample_at(q->p, r, sm->snap);
 	uint64_t	h;
 
 	h = sample_gram_hash(sample_gram_at(q->p + at, q->len - at), sm->fold);
