@@ -27,8 +27,9 @@
  * (sample_gather_pick): on a Zen 4 the gather took 27-31 ms for the 1.9
  * million batches of 105 MB and the loads 18-22; on an Intel VM the
  * gather made the batches a third faster.  When every key has a gram at
- * each offset (ASCII keys), probes do not move to character starts: the
- * batches skip that work (SAMPLE_HOW_SNAP).
+ * each offset (no continuation byte among its bytes 1 to 6, as in ASCII
+ * keys), probes do not move to character starts: the batches skip that
+ * work (SAMPLE_HOW_SNAP).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +55,14 @@
 #define SAMPLE_BITS_MAX_LOG	28	/* a 32 MiB bitmap at most */
 #define SAMPLE_SNAP		3	/* bytes a probe moves back at most */
 #define SAMPLE_ALL_GRAMS	((1u << SAMPLE_STEP) - 1)
-
-/* How a scan's batches are made (a constant in each loop). */
-#define SAMPLE_HOW_FOLD		1	/* fold ASCII letters */
-#define SAMPLE_HOW_SNAP		2	/* probes move to character starts */
 #define SAMPLE_CALIBRATE	3	/* passes of each way, timed */
 #define SAMPLE_CALIBRATE_LEN	(64 * 1024)	/* bytes of each pass */
 #define SAMPLE_HUGE_MIN		((size_t)1 << 20)	/* bytes: tables in huge pages */
 #define SAMPLE_WORD_SHIFT	(64 - (SAMPLE_BITS_MAX_LOG - 6))
+
+/* How a scan's batches are made (a constant in each loop). */
+#define SAMPLE_HOW_FOLD		1	/* fold ASCII letters */
+#define SAMPLE_HOW_SNAP		2	/* probes move to character starts */
 
 /*
  * A gram's hash and the three bits of its bitmap word, as every way of
@@ -164,7 +165,8 @@ sample_snap(const char *p, size_t r)
 /*
  * Where the probe at r of p reads, for a sampler that snaps (snap) or
  * not: when every key has a gram at each of its first SAMPLE_STEP
- * offsets (ASCII keys), a probe finds any where it is.
+ * offsets (no continuation byte among its bytes 1 to 6, as in ASCII
+ * keys), a probe finds any where it is.
  */
 static inline size_t
 sample_at(const char *p, size_t r, int snap)
@@ -1039,8 +1041,9 @@ sample_probe(const struct sample *sm, struct sample_queue *q, size_t r)
 /*
  * Report every key in p[0, len), in order of their ends, to cb; returns
  * 1 if cb stopped the scan.  A probe every SAMPLE_STEP bytes reads the
- * gram at the start of the character it falls in (sample_snap); the
- * first probe, with no bytes before it, is made alone.
+ * gram at the start of the character it falls in (sample_snap), or
+ * where it is if no key needs that (sm->snap 0); the first probe, with
+ * no bytes before it, is made alone.
  */
 int
 sample_scan(const struct sample *sm, const char *p, size_t len,

@@ -3,12 +3,13 @@
  * prefilter.c): every key is SAMPLE_KEY bytes, so an occurrence of one
  * has a text position that is a multiple of SAMPLE_STEP in its first
  * SAMPLE_STEP bytes.  A scan probes there only: it moves back to the
- * start of the character that byte is in (three bytes at most), hashes
- * the gram of SAMPLE_GRAM bytes there, and tests it in a bitmap of the
- * keys' grams (three bits of one word a gram); where all are set, it
- * checks the few places a key could begin against a hash table of the
- * keys.  A key has a gram at each place a probe inside it can move to:
- * three for four CJK characters, seven for ASCII.  Nothing is missed;
+ * start of the character that byte is in (three bytes at most; not at
+ * all if no key needs it), hashes the gram of SAMPLE_GRAM bytes there,
+ * and tests it in a bitmap of the keys' grams (three bits of one word a
+ * gram); where all are set, it checks the few places a key could begin
+ * against a hash table of the keys.  A key has a gram at each place a
+ * probe inside it can move to: three for four CJK characters, seven for
+ * ASCII (then no probe needs to move).  Nothing is missed;
  * bits set by other grams cost a few table probes.  Keys fold ASCII
  * letters if caseless, and must begin a character (not with a UTF-8
  * continuation byte; phrases are valid UTF-8).
