@@ -759,10 +759,10 @@ sample_hash_avx512(const char *p, size_t i, int how)
 
 	/*
 	 * Each lane's snap (sample_snap), from the continuation bytes' mask
-	 * c: a, b, d tell whether the probe's byte, and it and the one
-	 * before, and all three before it, are continuations; each moves the
-	 * lane's gram a byte back.  (Bit tests with pext: mask-to-vector
-	 * moves made the batch twice as slow.)
+	 * c: a, b and d tell whether the probe's byte is a continuation,
+	 * it and the byte before, and it and the two before; each that does
+	 * moves the lane's gram a byte back.  (Bit tests with pext:
+	 * mask-to-vector moves made the batch twice as slow.)
 	 */
 	v = _mm512_loadu_si512(p + i - SAMPLE_SNAP);
 	idx = _mm512_loadu_si512(grams);
