@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "gbtab.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define CODEC_HI	0x8080808080808080ULL
@@ -304,9 +305,6 @@ codec_decode(enum encoding enc, const char *in, size_t len, int final,
 	}
 }
 
-/* Is c a UTF-8 continuation byte? */
-#define CODEC_CONT(c)	(((c) & 0xc0) == 0x80)
-
 /*
  * Read the UTF-8 sequence at s (n bytes left): 1 with its code point in
  * *cp (an escape reads as its lone surrogate), 0 if the first byte
@@ -412,7 +410,7 @@ codec_encode_gb(const struct gbtab *t, const char *in, size_t len, int final,
 			continue;
 		}
 		if ((s[i] & 0xf0) == 0xe0 && i + 2 < len &&
-		    CODEC_CONT(s[i + 1]) && CODEC_CONT(s[i + 2])) {
+		    utf8_cont(s[i + 1]) && utf8_cont(s[i + 2])) {
 			cp = (s[i] & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 |
 			    (s[i + 2] & 0x3fu);
 			if (cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff) &&
@@ -457,7 +455,7 @@ codec_encode_utf16(int be, const char *in, size_t len, int final, char *out,
 			continue;
 		}
 		if ((s[i] & 0xf0) == 0xe0 && i + 2 < len &&
-		    CODEC_CONT(s[i + 1]) && CODEC_CONT(s[i + 2]) &&
+		    utf8_cont(s[i + 1]) && utf8_cont(s[i + 2]) &&
 		    (cp = (s[i] & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 |
 		    (s[i + 2] & 0x3fu)) >= 0x800 &&
 		    (cp < 0xd800 || cp > 0xdfff)) {
@@ -509,7 +507,7 @@ codec_encode_utf8(const char *in, size_t len, int final, char *out,
 		    (s[i + 1] & 0xfc) == 0xb0)))
 			break;
 		if (i + 2 < len && (s[i + 1] & 0xfc) == 0xb0 &&
-		    CODEC_CONT(s[i + 2])) {
+		    utf8_cont(s[i + 2])) {
 			out[o++] = (char)((s[i + 1] & 0x03) << 6 |
 			    (s[i + 2] & 0x3f));
 			i += 3;

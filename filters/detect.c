@@ -19,6 +19,7 @@
 
 #include "detect.h"
 #include "gbtab.h"
+#include "utf8.h"
 
 /* What a window looks like read one way. */
 struct detect_count {
@@ -73,7 +74,7 @@ detect_utf8_len(const unsigned char *s, size_t n)
 	for (i = 1; i < need; i++) {
 		if (i == n)
 			return (-1);
-		if ((s[i] & 0xc0) != 0x80 || (i == 1 &&
+		if (!utf8_cont(s[i]) || (i == 1 &&
 		    ((s[0] == 0xe0 && s[1] < 0xa0) ||
 		    (s[0] == 0xed && s[1] > 0x9f) ||
 		    (s[0] == 0xf0 && s[1] < 0x90) ||

@@ -11,6 +11,7 @@
 
 #include "filter.h"
 #include "log.h"
+#include "utf8.h"
 
 static const struct filter_type *filter_types[] = {
 	&filter_replace,
@@ -100,9 +101,9 @@ line_cut(const char *s, size_t max)
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 c = max;
 
-	while (c > max - 3 && (p[c] & 0xc0) == 0x80)
+	while (c > max - 3 && utf8_cont(p[c]))
 		c--;
-	if ((p[c] & 0xc0) == 0x80)
+	if (utf8_cont(p[c]))
 		return (max);
 	return (c);
 }

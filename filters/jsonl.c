@@ -186,7 +186,7 @@ jsonl_unfinished(const char *p, size_t len)
 	size_t	t;
 
 	for (t = 1; t <= 3 && t <= len; t++) {
-		if (((unsigned char)p[len - t] & 0xc0) != 0x80)
+		if (!utf8_cont((unsigned char)p[len - t]))
 			return (utf8_char(p + len - t, t) == 0 ? t : 0);
 	}
 	return (0);
@@ -204,9 +204,8 @@ jsonl_within(const struct jsonl *j, const char *p, size_t len)
 	if (j->orig == NULL || x < a || x - a >= j->olen ||
 	    len > j->olen - (x - a))
 		return (0);
-	return (((unsigned char)p[0] & 0xc0) != 0x80 &&
-	    (len == j->olen - (x - a) || ((unsigned char)p[len] & 0xc0) !=
-	    0x80));
+	return (!utf8_cont((unsigned char)p[0]) &&
+	    (len == j->olen - (x - a) || !utf8_cont((unsigned char)p[len])));
 }
 
 /* Is p[0, len) ASCII (so valid UTF-8 whatever comes before or after)? */

@@ -50,6 +50,7 @@
 #include "required.h"
 #include "sample.h"
 #include "scratch.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static int	prefilter_off;		/* prefilter_set_enabled(0) */
@@ -1284,7 +1285,7 @@ phrases_offer(struct phsearch *ph, size_t ks, uint32_t i, int partial)
 static int
 phrases_partial_ok(const struct pattern_src *src, size_t n)
 {
-	return (((unsigned char)src->text[n] & 0xc0) != 0x80);
+	return (!utf8_cont((unsigned char)src->text[n]));
 }
 
 /* Vectorscan's callback for a phrase search: check the key's phrases. */

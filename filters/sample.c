@@ -46,6 +46,7 @@
 #include "fold.h"
 #include "log.h"
 #include "sample.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define SAMPLE_BITS_PER_GRAM	16
@@ -139,13 +140,6 @@ sample_gram_at(const char *p, size_t n)
 	return (sample_load8(b) & SAMPLE_GRAM_MASK);
 }
 
-/* Is c a UTF-8 continuation byte (10xxxxxx)? */
-static inline int
-sample_cont(unsigned char c)
-{
-	return ((c & 0xc0) == 0x80);
-}
-
 /*
  * Where the probe at r of p reads its gram: r, or the start of the
  * character it falls in, SAMPLE_SNAP bytes back at most, never before p.
@@ -157,7 +151,7 @@ sample_snap(const char *p, size_t r)
 {
 	size_t	k, lim = r < SAMPLE_SNAP ? r : SAMPLE_SNAP;
 
-	for (k = 0; k < lim && sample_cont((unsigned char)p[r - k]); k++)
+	for (k = 0; k < lim && utf8_cont((unsigned char)p[r - k]); k++)
 		;
 	return (r - k);
 }
@@ -271,7 +265,7 @@ sample_key_grams(const char *s)
 	uint8_t	m = 0;
 	size_t	j;
 
-	if (sample_cont((unsigned char)s[0]))
+	if (utf8_cont((unsigned char)s[0]))
 		fatalx("sample: a key begins inside a character");
 	for (j = 0; j < SAMPLE_STEP; j++)
 		m |= (uint8_t)(1u << sample_snap(s, j));

@@ -16,4 +16,11 @@ int	utf8_valid_scalar(const char *, size_t);
 size_t	utf8_prefix(const char *, size_t);
 int	utf8_char(const char *, size_t);
 
+/* Is c a UTF-8 continuation byte (10xxxxxx)? */
+static inline int
+utf8_cont(unsigned char c)
+{
+	return ((c & 0xc0) == 0x80);
+}
+
 #endif

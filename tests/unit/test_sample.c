@@ -15,6 +15,7 @@
 
 #include "fold.h"
 #include "sample.h"
+#include "utf8.h"
 
 #define T_KEYS_MAX	64
 #define T_TEXT_MAX	600
@@ -42,13 +43,6 @@ t_fill(uint64_t *s, char *p, size_t n, int utf8)
 		else
 			p[i] = r < 12 ? t_alphabet[r % 2] : t_alphabet[r % 6];
 	}
-}
-
-/* Is c a UTF-8 continuation byte? */
-static int
-t_cont(char c)
-{
-	return (((unsigned char)c & 0xc0) == 0x80);
 }
 
 /* Check one scan of text against the naive search of keys. */
@@ -95,7 +89,7 @@ t_naive(void)
 		nkeys = 1 + helper_rand(&seed) % T_KEYS_MAX;
 		for (k = 0; k < nkeys; k++) {
 			t_fill(&seed, keys[k], SAMPLE_KEY, round % 3 == 1);
-			if (t_cont(keys[k][0]))	/* keys begin a character */
+			if (utf8_cont((unsigned char)keys[k][0]))	/* keys begin a character */
 				keys[k][0] = 'b';
 			ci[k] = helper_rand(&seed) % 3 == 0;
 			sample_add(sm, keys[k], ci[k], (uint32_t)k);
@@ -194,7 +188,7 @@ t_cjk(void)
 		for (k = 0; k < nkeys; k++) {
 			do {
 				n = t_chars_fill(&seed, kbuf, sizeof kbuf);
-			} while (n < SAMPLE_KEY || t_cont(kbuf[0]));
+			} while (n < SAMPLE_KEY || utf8_cont((unsigned char)kbuf[0]));
 			memcpy(keys[k], kbuf, SAMPLE_KEY);
 			ci[k] = 0;
 			sample_add(sm, keys[k], 0, (uint32_t)k);
@@ -205,7 +199,7 @@ t_cjk(void)
 		len = helper_rand(&seed) % (len + 1);
 		for (k = 0; len >= SAMPLE_KEY && k < 6; k++) {
 			at = helper_rand(&seed) % (len - SAMPLE_KEY + 1);
-			while (at > 0 && t_cont(text[off + at]))
+			while (at > 0 && utf8_cont((unsigned char)text[off + at]))
 				at--;
 			memcpy(text + off + at, keys[helper_rand(&seed) % nkeys],
 			    SAMPLE_KEY);
