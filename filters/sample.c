@@ -551,6 +551,18 @@ sample_hit(const struct sample *sm, struct sample_queue *q, size_t r,
 	return (q->ngram == SAMPLE_PENDING ? sample_grams_flush(sm, q) : 0);
 }
 
+/* An empty queue for a scan of p[0, len) reporting to cb. */
+static void
+sample_queue_start(struct sample_queue *q, const char *p, size_t len,
+    sample_found cb, void *arg)
+{
+	q->p = p;
+	q->len = len;
+	q->cb = cb;
+	q->arg = arg;
+	q->ngram = q->nkey = 0;
+}
+
 /*
  * Look up the grams of SAMPLE_BATCH probes from i, SAMPLE_STEP apart
  * (SAMPLE_SNAP bytes readable before i, 8 after each): the loads
@@ -598,12 +610,13 @@ sample_batch_hits(const struct sample *sm, struct sample_queue *q, size_t i,
  */
 #define SAMPLE_BATCHES(attr, name, batch)				\
 static attr size_t							\
-name(const struct sample *sm, struct sample_queue *q, const char *p,	\
-    size_t len, size_t from, int how)					\
+name(const struct sample *sm, struct sample_queue *q, size_t from,	\
+    int how)								\
 {									\
-	const size_t	span = SAMPLE_BATCH * SAMPLE_STEP;		\
-	unsigned	m;						\
-	size_t		i;						\
+	const size_t	 span = SAMPLE_BATCH * SAMPLE_STEP;		\
+	const char	*p = q->p;					\
+	size_t		 len = q->len, i;				\
+	unsigned	 m;						\
 									\
 	for (i = from; i + span + 8 <= len; i += span)			\
 		if ((m = batch(sm, p, i, how)) != 0 &&			\
@@ -618,11 +631,10 @@ SAMPLE_BATCHES(inline, sample_batches, sample_batch)
 /* Run the batches name with the sampler's `how`, a constant in each call. */
 #define SAMPLE_RUN(name, sm, q, from)					\
 	((sm)->fold && (sm)->snap ?					\
-	    name(sm, q, (q)->p, (q)->len, from,				\
-		SAMPLE_HOW_FOLD | SAMPLE_HOW_SNAP) :			\
-	(sm)->fold ? name(sm, q, (q)->p, (q)->len, from, SAMPLE_HOW_FOLD) : \
-	(sm)->snap ? name(sm, q, (q)->p, (q)->len, from, SAMPLE_HOW_SNAP) : \
-	name(sm, q, (q)->p, (q)->len, from, 0))
+	    name(sm, q, from, SAMPLE_HOW_FOLD | SAMPLE_HOW_SNAP) :	\
+	(sm)->fold ? name(sm, q, from, SAMPLE_HOW_FOLD) :		\
+	(sm)->snap ? name(sm, q, from, SAMPLE_HOW_SNAP) :		\
+	name(sm, q, from, 0))
 
 #ifdef SAMPLE_AVX512
 /* The batches used: SAMPLE_SIMD_* (set before main, see sample_init). */
@@ -917,6 +929,30 @@ sample_timed_found(uint32_t id, size_t end, void *arg)
 	return (0);
 }
 
+/*
+ * SAMPLE_CALIBRATE_LEN bytes of made-up CJK text to time the batches on:
+ * three-byte characters of random bytes, newlines to fill.
+ */
+static char *
+sample_calibration_text(void)
+{
+	char		*p = xmalloc(SAMPLE_CALIBRATE_LEN);
+	uint64_t	 x = 0x9e3779b9;
+	size_t		 i;
+
+	for (i = 0; i + 3 <= SAMPLE_CALIBRATE_LEN; i += 3) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (char)(0xe4 + x % 6);
+		p[i + 1] = (char)(0x80 + (x >> 8) % 64);
+		p[i + 2] = (char)(0x80 + (x >> 16) % 64);
+	}
+	for (; i < SAMPLE_CALIBRATE_LEN; i++)
+		p[i] = '\n';
+	return (p);
+}
+
 /* Nanoseconds of one pass of the AVX-512 batches (gather or not) on p. */
 static uint64_t
 sample_time_pass(const struct sample *sm, const char *p, size_t len,
@@ -925,10 +961,7 @@ sample_time_pass(const struct sample *sm, const char *p, size_t len,
 	struct sample_queue	q;
 	struct timespec		a, b;
 
-	memset(&q, 0, sizeof q);
-	q.p = p;
-	q.len = len;
-	q.cb = sample_timed_found;
+	sample_queue_start(&q, p, len, sample_timed_found, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	if (gather)
 		(void)SAMPLE_RUN(sample_batches_gather, sm, &q, SAMPLE_STEP);
@@ -959,9 +992,8 @@ static int
 sample_gather_pick(const struct sample *sm)
 {
 #ifdef SAMPLE_AVX512
-	uint64_t	best[2] = { UINT64_MAX, UINT64_MAX }, t, x = 0x9e3779b9;
+	uint64_t	best[2] = { UINT64_MAX, UINT64_MAX }, t;
 	char		*p;
-	size_t		i;
 	int		round, g;
 
 	if (sample_simd != SAMPLE_SIMD_AVX512 || sm->nkeys == 0)
@@ -970,30 +1002,18 @@ sample_gather_pick(const struct sample *sm)
 		return (sample_gather_mode);
 	if ((g = __atomic_load_n(&sample_gather_timed, __ATOMIC_RELAXED)) >= 0)
 		return (g);
-	p = xmalloc(SAMPLE_CALIBRATE_LEN);
-	for (i = 0; i + 3 <= SAMPLE_CALIBRATE_LEN; i += 3) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[i] = (char)(0xe4 + x % 6);
-		p[i + 1] = (char)(0x80 + (x >> 8) % 64);
-		p[i + 2] = (char)(0x80 + (x >> 16) % 64);
-	}
-	for (; i < SAMPLE_CALIBRATE_LEN; i++)
-		p[i] = '\n';
+	p = sample_calibration_text();
 	for (round = 0; round < SAMPLE_CALIBRATE; round++)
 		for (g = 0; g < 2; g++) {
 			t = sample_time_pass(sm, p, SAMPLE_CALIBRATE_LEN, g);
 			best[g] = t < best[g] ? t : best[g];
 		}
 	free(p);
+	g = best[1] < best[0];
 	log_debug("sampler: %zu keys, the bitmap's words read by %s "
 	    "(%llu ns against %llu for %d KiB)", sm->nkeys,
-	    best[1] < best[0] ? "a gather" : "plain loads",
-	    (unsigned long long)(best[1] < best[0] ? best[1] : best[0]),
-	    (unsigned long long)(best[1] < best[0] ? best[0] : best[1]),
-	    SAMPLE_CALIBRATE_LEN / 1024);
-	g = best[1] < best[0];
+	    g ? "a gather" : "plain loads", (unsigned long long)best[g],
+	    (unsigned long long)best[!g], SAMPLE_CALIBRATE_LEN / 1024);
 	__atomic_store_n(&sample_gather_timed, g, __ATOMIC_RELAXED);
 	return (g);
 #else
@@ -1048,11 +1068,7 @@ sample_scan(const struct sample *sm, const char *p, size_t len,
 
 	if (sm->nkeys == 0 || len < SAMPLE_KEY)
 		return (0);
-	q.p = p;
-	q.len = len;
-	q.cb = cb;
-	q.arg = arg;
-	q.ngram = q.nkey = 0;
+	sample_queue_start(&q, p, len, cb, arg);
 	if (sample_probe(sm, &q, 0) != 0 ||
 	    (i = sample_batches_best(sm, &q, SAMPLE_STEP)) == SIZE_MAX)
 		return (1);
