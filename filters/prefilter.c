@@ -257,6 +257,18 @@ prefilter_sort_pass(const struct pfsort *a, struct pfsort *b, size_t n,
 	return (1);
 }
 
+/* Are the n keys of a in order already? */
+static int
+prefilter_sorted(const struct pfsort *a, size_t n)
+{
+	size_t	i;
+
+	for (i = 1; i < n; i++)
+		if (a[i - 1].key > a[i].key)
+			return (0);
+	return (1);
+}
+
 /*
  * p->sorted: the phrases in prefilter_order.  A radix sort on their first
  * 8 bytes (folded: the order is fold_cmp's, bytes unsigned, a phrase
@@ -279,14 +291,13 @@ prefilter_sort(struct patterns *p)
 		a[i].key = prefilter_sort_key(&p->src[i], p->caseless);
 		a[i].i = (uint32_t)i;
 	}
-	for (i = 1; i < p->n && a[i - 1].key <= a[i].key; i++)
-		;
-	for (shift = 0; i < p->n && shift < 64; shift += 8)
-		if (prefilter_sort_pass(a, b, p->n, shift)) {
-			t = a;
-			a = b;
-			b = t;
-		}
+	if (!prefilter_sorted(a, p->n))
+		for (shift = 0; shift < 64; shift += 8)
+			if (prefilter_sort_pass(a, b, p->n, shift)) {
+				t = a;
+				a = b;
+				b = t;
+			}
 	p->sorted = xreallocarray(NULL, p->n, sizeof *p->sorted);
 	for (i = 0; i < p->n; i++)
 		p->sorted[i] = a[i].i;
